@@ -11,7 +11,7 @@ BUILD_PKGS=(cmake ninja-build g++ pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev nlohmann-json3-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libeigen3-dev libopenblas-dev
   libfaiss-dev libssl-dev libcpp-httplib-dev libicu-dev nodejs npm)
-TEST_PKGS=(python3-sklearn python3-numpy python3-torch prometheus etcd-server etcd-client wrk)
+TEST_PKGS=(python3-sklearn python3-numpy python3-torch prometheus etcd-server etcd-client wrk chromium)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do

@@ -1,4 +1,5 @@
-// podpower: predicts a Kubernetes workload's power draw from its spec. One subcommand per stage.
+// podpower: predicts a Kubernetes workload's power draw from its spec. One
+// subcommand per stage.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -18,14 +19,16 @@ std::vector<std::pair<int, std::function<void(CLI::App&)>>>& Registry() {
 
 }  // namespace
 
-CommandRegistration::CommandRegistration(int order, std::function<void(CLI::App&)> add) {
+CommandRegistration::CommandRegistration(int order,
+                                         std::function<void(CLI::App&)> add) {
   Registry().emplace_back(order, std::move(add));
 }
 
 std::vector<std::function<void(CLI::App&)>> RegisteredCommands() {
   auto entries = Registry();
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(
+      entries.begin(), entries.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::function<void(CLI::App&)>> out;
   for (auto& e : entries) out.push_back(e.second);
   return out;
@@ -35,7 +38,8 @@ std::vector<std::function<void(CLI::App&)>> RegisteredCommands() {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "podpower: predicts how many watts a Kubernetes workload will draw, from its spec alone"};
+      "podpower: predicts how many watts a Kubernetes workload will draw, from "
+      "its spec alone"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "podpower 0.1.0");
   for (const auto& add : podpower::cli::RegisteredCommands()) add(app);

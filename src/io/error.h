@@ -1,9 +1,10 @@
 // Errors podpower reports to its users.
 //
-// Every failure a user can cause (bad input, a missing column, a corrupt artifact, a server that
-// answers with an error) is thrown as podpower::Error with a one-line message that names the file,
-// line or field and says what was expected. The CLI prints what() prefixed with "podpower: " and
-// exits with status 1. Secrets (tokens, keys) must never be part of a message.
+// Every failure a user can cause (bad input, a missing column, a corrupt
+// artifact, a server that answers with an error) is thrown as podpower::Error
+// with a one-line message that names the file, line or field and says what was
+// expected. The CLI prints what() prefixed with "podpower: " and exits with
+// status 1. Secrets (tokens, keys) must never be part of a message.
 #ifndef PODPOWER_IO_ERROR_H_
 #define PODPOWER_IO_ERROR_H_
 

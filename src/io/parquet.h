@@ -1,11 +1,12 @@
 // Parquet files through DuckDB's C API.
 //
-// ReadParquet maps DuckDB types onto Table columns: VARCHAR -> kString; TINYINT..BIGINT and
-// unsigned types -> kInt64; FLOAT, DOUBLE, DECIMAL -> kDouble; FLOAT[]/DOUBLE[] lists and arrays ->
-// kFloatList. Other types are an Error naming the file and column.
-// WriteParquet writes to a temporary file in the target's folder and renames it into place, so a
-// failed or killed run leaves either the old file or the complete new one (see atomic_file.h).
-// Both are thread-compatible: each call opens its own in-memory DuckDB database.
+// ReadParquet maps DuckDB types onto Table columns: VARCHAR -> kString;
+// TINYINT..BIGINT and unsigned types -> kInt64; FLOAT, DOUBLE, DECIMAL ->
+// kDouble; FLOAT[]/DOUBLE[] lists and arrays -> kFloatList. Other types are an
+// Error naming the file and column. WriteParquet writes to a temporary file in
+// the target's folder and renames it into place, so a failed or killed run
+// leaves either the old file or the complete new one (see atomic_file.h). Both
+// are thread-compatible: each call opens its own in-memory DuckDB database.
 #ifndef PODPOWER_IO_PARQUET_H_
 #define PODPOWER_IO_PARQUET_H_
 
@@ -15,12 +16,17 @@
 
 namespace podpower::io {
 
-// Throws podpower::Error: "<path>: cannot read Parquet: <DuckDB's reason>" and type errors.
+// Columns and rows come back in file order; values are bit-exact. Throws
+// podpower::Error: "<path>: cannot read Parquet: <reason>" (missing file, not
+// Parquet), "<path>: column '<c>' is <TYPE>, expected ..." (unsupported type),
+// a NULL element inside a list, or a UBIGINT above INT64_MAX. DuckDB expands
+// glob characters (* ? [) in `path`: callers should not pass such names.
+// Formats: docs/formats/parquet.md.
 Table ReadParquet(const std::string& path);
 
-// Column types: kString -> VARCHAR, kInt64 -> BIGINT, kDouble -> DOUBLE, kFloatList -> FLOAT[].
-// Throws podpower::Error naming the path; on failure no file is left at `path` (an existing one is
-// untouched).
+// Column types: kString -> VARCHAR, kInt64 -> BIGINT, kDouble -> DOUBLE,
+// kFloatList -> FLOAT[]. Throws podpower::Error naming the path; on failure no
+// file is left at `path` (an existing one is untouched).
 void WriteParquet(const Table& table, const std::string& path);
 
 }  // namespace podpower::io

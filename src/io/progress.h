@@ -1,6 +1,8 @@
-// Progress for long work, shown on stderr only when stderr is a terminal (quiet when piped).
+// Progress for long work, shown on stderr only when stderr is a terminal (quiet
+// when piped).
 //
-// Not thread-safe: call Advance from one thread. Updates are throttled to ~10 per second.
+// Not thread-safe: call Advance from one thread. Updates are throttled to ~10
+// per second.
 #ifndef PODPOWER_IO_PROGRESS_H_
 #define PODPOWER_IO_PROGRESS_H_
 

@@ -1,0 +1,483 @@
+#include "evaluate/evaluate.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "evaluate/baselines.h"
+#include "evaluate/image_family.h"
+#include "evaluate/report.h"
+#include "io/atomic_file.h"
+#include "io/error.h"
+#include "io/parquet.h"
+#include "io/progress.h"
+#include "model/group_kfold.h"
+#include "model/metrics.h"
+#include "model/train.h"
+
+namespace podpower::evaluate {
+namespace {
+
+constexpr Baseline kBaselines[] = {Baseline::kTrainingMean,
+                                   Baseline::kTrainingMedian,
+                                   Baseline::kFamilyMedian, Baseline::kCpuLine};
+
+// Index of the req_cpu_mcpu column in the encoder's numeric block
+// (docs/formats/encoder.md: gpu_count, init_container_count, sidecar_count,
+// req_cpu_mcpu, ...).
+constexpr size_t kCpuFeature = 3;
+
+std::string Str(const io::Column* c, size_t r) {
+  return c == nullptr || c->is_null(r) ? std::string() : c->strings[r];
+}
+
+model::TrainingRows Subset(const model::TrainingRows& rows,
+                           const std::vector<size_t>& index) {
+  model::TrainingRows out;
+  out.dim = rows.dim;
+  out.features.reserve(index.size() * rows.dim);
+  for (size_t i : index) {
+    out.features.insert(out.features.end(),
+                        rows.features.begin() + i * rows.dim,
+                        rows.features.begin() + (i + 1) * rows.dim);
+    out.labels.push_back(rows.labels[i]);
+    out.workloads.push_back(rows.workloads[i]);
+  }
+  return out;
+}
+
+// Consecutive neighbours of one workload read as one entry.
+std::string SummarizeNeighbours(const model::Prediction& p) {
+  std::string out;
+  size_t shown = 0;
+  for (size_t i = 0; i < p.neighbours.size();) {
+    size_t j = i;
+    while (j < p.neighbours.size() &&
+           p.neighbours[j].workload == p.neighbours[i].workload)
+      ++j;
+    if (shown == 4) {
+      out += fmt::format(", +{} more rows", p.neighbours.size() - i);
+      break;
+    }
+    if (!out.empty()) out += ", ";
+    out += p.neighbours[i].workload;
+    if (j - i > 1) out += fmt::format(" x{}", j - i);
+    out += fmt::format(" (d={:.3g}, y={:.3g})", p.neighbours[i].distance,
+                       p.neighbours[i].label);
+    ++shown;
+    i = j;
+  }
+  return out;
+}
+
+std::vector<int> LeaveOneGroupOutAssign(const std::vector<std::string>& g) {
+  const std::set<std::string> distinct(g.begin(), g.end());
+  const std::vector<std::string> sorted(distinct.begin(), distinct.end());
+  std::vector<int> fold(g.size());
+  for (size_t i = 0; i < g.size(); ++i) {
+    fold[i] = static_cast<int>(
+        std::lower_bound(sorted.begin(), sorted.end(), g[i]) - sorted.begin());
+  }
+  return fold;
+}
+
+std::vector<GroupScores> ScoresBy(const Evaluation& e, const SchemeResult& s,
+                                  const std::vector<std::string>& key) {
+  std::set<std::string> keys(key.begin(), key.end());
+  const auto& truth = e.data.rows.labels;
+  std::vector<GroupScores> out;
+  for (const auto& k : keys) {
+    std::vector<char> mask(key.size());
+    size_t inside = 0, n = 0;
+    for (size_t i = 0; i < key.size(); ++i) {
+      mask[i] = key[i] == k;
+      if (mask[i]) {
+        ++n;
+        inside += truth[i] >= s.low[i] && truth[i] <= s.high[i];
+      }
+    }
+    GroupScores g;
+    g.key = k;
+    g.knn = ComputeErrors(truth, s.methods[0].predictions, e.options.mape_floor,
+                          mask);
+    for (size_t m = 1; m < s.methods.size(); ++m) {
+      const auto b = ComputeErrors(truth, s.methods[m].predictions,
+                                   e.options.mape_floor, mask);
+      if (g.best_baseline_name.empty() || b.mae < g.best_baseline.mae) {
+        g.best_baseline = b;
+        g.best_baseline_name = s.methods[m].name;
+      }
+    }
+    g.coverage = static_cast<double>(inside) / static_cast<double>(n);
+    out.push_back(g);
+  }
+  return out;
+}
+
+SchemeResult RunScheme(const Evaluation& e, std::string name,
+                       std::vector<int> fold_of_row) {
+  const auto& opt = e.options;
+  const auto& rows = e.data.rows;
+  const size_t n = rows.rows();
+  SchemeResult s;
+  s.name = std::move(name);
+  s.fold_of_row = std::move(fold_of_row);
+  s.folds = *std::max_element(s.fold_of_row.begin(), s.fold_of_row.end()) + 1;
+  s.methods.push_back({fmt::format("KNN (k={}, {}, {})", opt.knn.k,
+                                   model::MetricName(opt.knn.metric),
+                                   model::WeightsName(opt.knn.weights)),
+                       std::vector<double>(n),
+                       {}});
+  for (Baseline b : kBaselines)
+    s.methods.push_back({BaselineName(b), std::vector<double>(n), {}});
+  s.label_std.assign(n, 0);
+  s.low.assign(n, 0);
+  s.high.assign(n, 0);
+  s.decided_by_tie.assign(n, 0);
+  s.neighbours.assign(n, "");
+  s.seen_family.assign(n, -1);
+  const BaselineInputs inputs{rows.labels, e.data.families, e.data.cpu};
+  std::vector<double> fold_mae, fold_r2;
+  io::Progress progress(s.name + " folds", static_cast<uint64_t>(s.folds));
+  std::vector<std::vector<size_t>> test_of(s.folds);
+  for (int f = 0; f < s.folds; ++f) {
+    std::vector<size_t> train, test;
+    for (size_t i = 0; i < n; ++i)
+      (s.fold_of_row[i] == f ? test : train).push_back(i);
+    if (train.size() < static_cast<size_t>(opt.knn.k)) {
+      throw Error(fmt::format(
+          "{}: {} fold {} leaves {} training rows, fewer than --neighbors {}",
+          e.data.source, s.name, f, train.size(), opt.knn.k));
+    }
+    const auto model = model::KnnModel::Fit(Subset(rows, train), opt.knn, {});
+    const auto test_rows = Subset(rows, test);
+    const auto predictions =
+        model.PredictBatch(test_rows.features, test.size(), true);
+    std::vector<double> predicted(test.size());
+    std::set<std::string> train_families;
+    for (size_t i : train) train_families.insert(e.data.families[i]);
+    for (size_t t = 0; t < test.size(); ++t) {
+      const size_t i = test[t];
+      predicted[t] = predictions[t].value;
+      s.methods[0].predictions[i] = predictions[t].value;
+      s.label_std[i] = predictions[t].label_std;
+      s.decided_by_tie[i] = predictions[t].decided_by_tie;
+      s.tie_decided += predictions[t].decided_by_tie;
+      s.neighbours[i] = SummarizeNeighbours(predictions[t]);
+      if (!e.data.families[i].empty())
+        s.seen_family[i] = train_families.count(e.data.families[i]) ? 1 : 0;
+    }
+    for (size_t m = 0; m < std::size(kBaselines); ++m) {
+      const auto b = PredictBaseline(kBaselines[m], inputs, train, test);
+      for (size_t t = 0; t < test.size(); ++t)
+        s.methods[m + 1].predictions[test[t]] = b[t];
+    }
+    fold_mae.push_back(model::MeanAbsoluteError(test_rows.labels, predicted));
+    fold_r2.push_back(model::R2Score(test_rows.labels, predicted));
+    test_of[f] = std::move(test);
+    progress.Advance();
+  }
+  s.fold_mae_mean = model::Mean(fold_mae);
+  s.fold_mae_std = model::PopulationStd(fold_mae);
+  s.fold_r2_mean = model::Mean(fold_r2);
+  for (auto& m : s.methods) {
+    m.overall = ComputeErrors(rows.labels, m.predictions, opt.mape_floor);
+  }
+  // Cross-fitted coverage: each fold's intervals are calibrated on the other
+  // folds' out-of-fold residuals, so no row calibrates its own interval.
+  size_t inside = 0;
+  double width = 0;
+  for (int f = 0; f < s.folds; ++f) {
+    std::vector<double> t, p, sd;
+    for (size_t i = 0; i < n; ++i) {
+      if (s.fold_of_row[i] == f) continue;
+      t.push_back(rows.labels[i]);
+      p.push_back(s.methods[0].predictions[i]);
+      sd.push_back(s.label_std[i]);
+    }
+    const auto c = model::CalibrateInterval(t, p, sd, opt.interval_level);
+    for (size_t i : test_of[f]) {
+      const auto iv =
+          model::ApplyInterval(c, s.methods[0].predictions[i], s.label_std[i]);
+      s.low[i] = iv.low;
+      s.high[i] = iv.high;
+      inside += rows.labels[i] >= iv.low && rows.labels[i] <= iv.high;
+      width += iv.high - iv.low;
+    }
+  }
+  s.coverage = static_cast<double>(inside) / static_cast<double>(n);
+  s.mean_width = width / static_cast<double>(n);
+  s.by_kind = ScoresBy(e, s, e.data.kinds);
+  s.by_namespace = ScoresBy(e, s, e.data.namespaces);
+  std::vector<std::string> seen(n);
+  for (size_t i = 0; i < n; ++i) {
+    seen[i] = s.seen_family[i] == 1   ? "seen family"
+              : s.seen_family[i] == 0 ? "unseen family"
+                                      : "unknown family";
+  }
+  s.by_family_seen = ScoresBy(e, s, seen);
+  return s;
+}
+
+std::string Percent(double fraction) {
+  return std::isnan(fraction) ? std::string("n/a")
+                              : fmt::format("{:.1f}%", 100 * fraction);
+}
+
+std::string MetricsRow(const std::string& name, const ErrorMetrics& m) {
+  return fmt::format("  {:<34} {:>10.3f} {:>10.3f} {:>8} {:>9.3f}\n", name,
+                     m.mae, m.rmse, Percent(m.mape), m.r2);
+}
+
+std::string GroupTable(const std::string& title,
+                       const std::vector<GroupScores>& groups) {
+  std::string out = fmt::format(
+      "  {:<28} {:>6} {:>10} {:>8} {:>10} {:>9}  {}\n", title, "rows",
+      "KNN MAE", "MAPE", "best base", "coverage", "best baseline");
+  for (const auto& g : groups) {
+    out += fmt::format("  {:<28} {:>6} {:>10.3f} {:>8} {:>10.3f} {:>9}  {}\n",
+                       g.key, g.knn.n, g.knn.mae, Percent(g.knn.mape),
+                       g.best_baseline.mae, Percent(g.coverage),
+                       g.best_baseline_name);
+  }
+  return out;
+}
+
+}  // namespace
+
+EvalData LoadEvalData(const io::Table& table, const std::string& target,
+                      bool aggregate,
+                      const std::vector<io::InferenceRequest>* requests) {
+  EvalData d;
+  d.source = table.source.empty() ? "training table" : table.source;
+  model::LoadedRows loaded = model::LoadTrainingRows(table, target, aggregate);
+  d.rows = std::move(loaded.rows);
+  d.input_rows = loaded.input_rows;
+  d.dropped_non_finite = loaded.dropped_non_finite;
+  const io::Column& label = table.Require(target, io::ColumnType::kDouble);
+  const io::Column& features =
+      table.Require("features", io::ColumnType::kFloatList);
+  const io::Column& workload =
+      table.Require("workload_name", io::ColumnType::kString);
+  const io::Column& kind =
+      table.Require("workload_kind", io::ColumnType::kString);
+  const io::Column& ns = table.Require("namespace", io::ColumnType::kString);
+  const io::Column* spec = table.Find("_spec_hash");
+  if (spec != nullptr && spec->type != io::ColumnType::kString) spec = nullptr;
+  // Replays LoadTrainingRows' filter and first-occurrence aggregation order to
+  // recover each row's keys.
+  using Key = std::tuple<std::string, std::string, std::string, std::string,
+                         std::string>;
+  std::set<Key> seen;
+  for (size_t r = 0; r < table.rows(); ++r) {
+    if (label.is_null(r) || !std::isfinite(label.doubles[r])) continue;
+    if (aggregate) {
+      const auto f = features.list(r);
+      Key key{Str(&ns, r), Str(&kind, r), Str(&workload, r), Str(spec, r),
+              std::string(reinterpret_cast<const char*>(f.data()),
+                          f.size() * sizeof(float))};
+      if (!seen.insert(std::move(key)).second) continue;
+    }
+    d.kinds.push_back(Str(&kind, r));
+    d.namespaces.push_back(Str(&ns, r));
+    d.spec_hashes.push_back(Str(spec, r));
+  }
+  if (d.kinds.size() != d.rows.rows()) {
+    throw Error(d.source + ": internal error: row keys out of step");
+  }
+  const std::set<std::string> distinct(d.rows.workloads.begin(),
+                                       d.rows.workloads.end());
+  d.workloads = distinct.size();
+  if (d.workloads < 2) {
+    throw Error(fmt::format(
+        "{}: column 'workload_name': {} distinct workload(s) with a finite {}; "
+        "grouped cross-validation needs at least 2",
+        d.source, d.workloads, target));
+  }
+  const size_t n = d.rows.rows();
+  d.families.assign(n, "");
+  std::map<std::string, const io::InferenceRequest*> by_hash;
+  if (requests != nullptr) {
+    for (const auto& r : *requests) by_hash.emplace(io::SpecHash(r), &r);
+  }
+  std::vector<double> request_cpu(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    auto it = by_hash.find(d.spec_hashes[i]);
+    if (it == by_hash.end()) continue;
+    ++d.family_matched;
+    d.families[i] = WorkloadFamily(*it->second);
+    for (const auto& c : it->second->containers)
+      request_cpu[i] += static_cast<double>(c.req_cpu_mcpu.value_or(0)) / 1000;
+  }
+  if (n > 0 && d.family_matched == n) {
+    d.cpu = std::move(request_cpu);
+    d.cpu_source = "CPU request in cores (from --requests)";
+  } else if (d.rows.dim > kCpuFeature) {
+    d.cpu.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      d.cpu[i] = d.rows.features[i * d.rows.dim + kCpuFeature];
+    d.cpu_source =
+        "features[3] (standardized req_cpu_mcpu; the fit is the same as on "
+        "cores)";
+  } else {
+    d.cpu.assign(n, 0);
+    d.cpu_source = "none (features shorter than 4): the line is the mean";
+  }
+  return d;
+}
+
+Evaluation Evaluate(const EvaluateOptions& options, EvalData data) {
+  if (options.knn.k < 1)
+    throw Error(
+        fmt::format("--neighbors: expected >= 1, got {}", options.knn.k));
+  Evaluation e;
+  e.options = options;
+  e.data = std::move(data);
+  const int folds = static_cast<int>(std::min<size_t>(5, e.data.workloads));
+  e.schemes.push_back(
+      RunScheme(e, fmt::format("GroupKFold({}) by workload", folds),
+                model::GroupKFoldAssign(e.data.rows.workloads, folds)));
+  if (options.leave_one_group_out && e.data.workloads > 2) {
+    e.schemes.push_back(RunScheme(
+        e, fmt::format("LeaveOneGroupOut ({} workloads)", e.data.workloads),
+        LeaveOneGroupOutAssign(e.data.rows.workloads)));
+  }
+  // Unseen software: hold out whole image families, so every prediction is
+  // for a family the model never saw (only when every row's family is known).
+  const std::set<std::string> families(e.data.families.begin(),
+                                       e.data.families.end());
+  if (e.data.family_matched == e.data.rows.rows() && families.size() >= 2) {
+    const int family_folds =
+        static_cast<int>(std::min<size_t>(5, families.size()));
+    e.schemes.push_back(RunScheme(
+        e, fmt::format("GroupKFold({}) by image family", family_folds),
+        model::GroupKFoldAssign(e.data.families, family_folds)));
+  }
+  if (options.search) {
+    e.search = model::SearchKnn(e.data.rows, model::SearchSpace{});
+    e.searched = true;
+  }
+  const auto& s = e.schemes[0];
+  e.calibration =
+      model::CalibrateInterval(e.data.rows.labels, s.methods[0].predictions,
+                               s.label_std, options.interval_level);
+  return e;
+}
+
+std::string FormatEvaluation(const Evaluation& e) {
+  const auto& d = e.data;
+  const auto& o = e.options;
+  std::string out = fmt::format(
+      "evaluate {}: target {}, {} rows{} from {} workloads{}\n", d.source,
+      o.target, d.rows.rows(),
+      d.dropped_non_finite
+          ? fmt::format(" ({} of {} dropped: non-finite {})",
+                        d.dropped_non_finite, d.input_rows, o.target)
+          : std::string(),
+      d.workloads, o.aggregate ? " (aggregated per workload and spec)" : "");
+  out += fmt::format("image families: {} of {} rows matched{}\n",
+                     d.family_matched, d.rows.rows(),
+                     o.requests_path.empty()
+                         ? " (no --requests given)"
+                         : " by _spec_hash in " + o.requests_path);
+  out += fmt::format("CPU baseline uses: {}\n", d.cpu_source);
+  out += fmt::format(
+      "MAPE is over labels > {} only; metrics pool all out-of-fold "
+      "predictions\n",
+      o.mape_floor);
+  for (const auto& s : e.schemes) {
+    out += fmt::format("\n== {} ({} folds) ==\n", s.name, s.folds);
+    out += fmt::format(
+        "  original-style line (mean of fold scores): CV MAE: {:.3f} ± {:.3f} "
+        "| R2: {:.3f}\n",
+        s.fold_mae_mean, s.fold_mae_std, s.fold_r2_mean);
+    if (!o.compare_line.empty())
+      out += fmt::format("  compare with:                              {}\n",
+                         o.compare_line);
+    out += fmt::format("  {:<34} {:>10} {:>10} {:>8} {:>9}\n", "method", "MAE",
+                       "RMSE", "MAPE", "R2");
+    for (const auto& m : s.methods) out += MetricsRow(m.name, m.overall);
+    out += fmt::format("  MAPE over {} of {} labels > {}\n",
+                       s.methods[0].overall.mape_n, s.methods[0].overall.n,
+                       o.mape_floor);
+    out += fmt::format(
+        "  {} of {} KNN predictions were decided by ties at the k-th "
+        "distance\n",
+        s.tie_decided, d.rows.rows());
+    out += fmt::format(
+        "  {:.0f}% interval: coverage {} (cross-fitted), mean width {:.3f}\n",
+        100 * o.interval_level, Percent(s.coverage), s.mean_width);
+    out += GroupTable("by family", s.by_family_seen);
+    out += GroupTable("by workload kind", s.by_kind);
+    out += GroupTable("by namespace", s.by_namespace);
+  }
+  if (e.searched) {
+    auto scores = e.search.scores;
+    std::stable_sort(
+        scores.begin(), scores.end(),
+        [](const auto& a, const auto& b) { return a.mae < b.mae; });
+    out += fmt::format("\n== search: k, metric, weights by {} CV MAE ==\n",
+                       e.schemes[0].name);
+    for (size_t i = 0; i < scores.size() && i < 8; ++i) {
+      out +=
+          fmt::format("  {:<34} {:>10.3f}\n",
+                      model::DescribeOptions(scores[i].options), scores[i].mae);
+    }
+    std::string choices;
+    for (const auto& c : e.search.outer_choices)
+      choices += (choices.empty() ? "" : "; ") + model::DescribeOptions(c);
+    out += fmt::format(
+        "  best: {} (MAE {:.3f}, optimistic: chosen on these folds); nested "
+        "CV MAE of choosing {:.3f} (outer folds chose: {}); `train --auto` "
+        "uses the best\n",
+        model::DescribeOptions(e.search.best), e.search.best_mae,
+        e.search.nested_mae, choices);
+  }
+  out += fmt::format(
+      "\ninterval stored by `train`: {:.0f}% = prediction ± {:.3f} x "
+      "(neighbour spread + {:.4g})\n",
+      100 * e.calibration.level, e.calibration.scale, e.calibration.floor);
+  return out;
+}
+
+Evaluation RunEvaluate(const EvaluateOptions& options, std::ostream& out,
+                       std::ostream& log) {
+  if (!model::IsKnownTarget(options.target)) {
+    throw Error(
+        "--target: expected avg_power_w, energy_step_j or "
+        "total_energy_j, got '" +
+        options.target + "'");
+  }
+  if (!(options.interval_level > 0 && options.interval_level < 1)) {
+    throw Error(
+        fmt::format("--interval-level: expected a value in (0, 1), "
+                    "got {}",
+                    options.interval_level));
+  }
+  io::Table table;
+  try {
+    table = io::ReadParquet(options.train_path);
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    throw Error(message.substr(0, message.find('\n')));
+  }
+  std::vector<io::InferenceRequest> requests;
+  if (!options.requests_path.empty())
+    requests = io::ReadInferenceRequests(options.requests_path).records;
+  EvalData data =
+      LoadEvalData(table, options.target, options.aggregate,
+                   options.requests_path.empty() ? nullptr : &requests);
+  const Evaluation e = Evaluate(options, std::move(data));
+  out << FormatEvaluation(e);
+  if (!options.report_path.empty()) {
+    io::WriteTextFile(options.report_path, RenderReport(e));
+    log << "wrote report " << options.report_path << "\n";
+  }
+  return e;
+}
+
+}  // namespace podpower::evaluate

@@ -1,0 +1,473 @@
+#include "io/parquet.h"
+
+#include <duckdb.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "io/atomic_file.h"
+#include "io/error.h"
+
+namespace podpower::io {
+namespace {
+
+// '...' SQL string literal: quotes doubled, so any path is safe to embed.
+std::string SqlString(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+// "..." SQL identifier: column names come from users' files.
+std::string SqlIdentifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// One in-memory database + connection, closed on every path out (RAII over the
+// C API).
+class Database {
+ public:
+  explicit Database(const std::string& path) : path_(path) {
+    duckdb_config config = nullptr;
+    if (duckdb_create_config(&config) == DuckDBError)
+      Fail("cannot configure DuckDB");
+    // Offline: never download or load extensions at run time (parquet is
+    // statically linked).
+    duckdb_set_config(config, "autoinstall_known_extensions", "false");
+    duckdb_set_config(config, "autoload_known_extensions", "false");
+    char* open_error = nullptr;
+    const duckdb_state state =
+        duckdb_open_ext(nullptr, &db_, config, &open_error);
+    duckdb_destroy_config(&config);
+    if (state == DuckDBError) {
+      std::string reason = open_error ? open_error : "unknown error";
+      duckdb_free(open_error);
+      Fail("cannot open DuckDB: " + reason);
+    }
+    if (duckdb_connect(db_, &con_) == DuckDBError) {
+      duckdb_close(&db_);
+      Fail("cannot connect to DuckDB");
+    }
+  }
+  ~Database() {
+    duckdb_disconnect(&con_);
+    duckdb_close(&db_);
+  }
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  duckdb_connection connection() const { return con_; }
+
+  [[noreturn]] void Fail(const std::string& what) const {
+    throw Error(path_ + ": " + what);
+  }
+
+ private:
+  std::string path_;
+  duckdb_database db_ = nullptr;
+  duckdb_connection con_ = nullptr;
+};
+
+// A query result that is always destroyed.
+class Result {
+ public:
+  Result() { std::memset(&result_, 0, sizeof(result_)); }
+  ~Result() { duckdb_destroy_result(&result_); }
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  duckdb_result* get() { return &result_; }
+
+ private:
+  duckdb_result result_;
+};
+
+// Runs `sql`; on failure throws "<path>: <context>: <DuckDB's reason>".
+void Run(const Database& db, Result& result, const std::string& sql,
+         const std::string& context) {
+  if (duckdb_query(db.connection(), sql.c_str(), result.get()) == DuckDBError) {
+    const char* reason = duckdb_result_error(result.get());
+    db.Fail(context + ": " + (reason ? reason : "unknown error"));
+  }
+}
+
+struct ChunkDeleter {
+  void operator()(duckdb_data_chunk chunk) const {
+    duckdb_destroy_data_chunk(&chunk);
+  }
+};
+using Chunk =
+    std::unique_ptr<std::remove_pointer_t<duckdb_data_chunk>, ChunkDeleter>;
+
+//
+// Reading
+
+bool IsIntegerType(const std::string& t) {
+  return t == "TINYINT" || t == "SMALLINT" || t == "INTEGER" || t == "BIGINT" ||
+         t == "UTINYINT" || t == "USMALLINT" || t == "UINTEGER" ||
+         t == "UBIGINT";
+}
+
+// FLOAT[] / DOUBLE[] lists and FLOAT[N] / DOUBLE[N] arrays.
+bool IsFloatListType(const std::string& t) {
+  std::string_view rest;
+  if (t.starts_with("FLOAT[")) {
+    rest = std::string_view(t).substr(6);
+  } else if (t.starts_with("DOUBLE[")) {
+    rest = std::string_view(t).substr(7);
+  } else {
+    return false;
+  }
+  if (rest.empty() || rest.back() != ']') return false;
+  rest.remove_suffix(1);
+  for (char c : rest) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+void ReadStrings(duckdb_vector vector, idx_t n, Column& column) {
+  auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector));
+  uint64_t* validity = duckdb_vector_get_validity(vector);
+  for (idx_t i = 0; i < n; ++i) {
+    if (validity != nullptr && !duckdb_validity_row_is_valid(validity, i)) {
+      column.AppendString(std::nullopt);
+    } else {
+      column.AppendString(std::string_view(duckdb_string_t_data(&data[i]),
+                                           duckdb_string_t_length(data[i])));
+    }
+  }
+}
+
+template <typename T>
+void ReadFixed(duckdb_vector vector, idx_t n, std::vector<T>& values,
+               std::vector<uint8_t>& valid) {
+  const auto* data = static_cast<const T*>(duckdb_vector_get_data(vector));
+  uint64_t* validity = duckdb_vector_get_validity(vector);
+  const size_t base = values.size();
+  values.insert(values.end(), data, data + n);
+  valid.resize(base + n, 1);
+  if (validity == nullptr) return;
+  for (idx_t i = 0; i < n; ++i) {
+    if (!duckdb_validity_row_is_valid(validity, i)) {
+      valid[base + i] = 0;
+      values[base + i] = T{};
+    }
+  }
+}
+
+void ReadFloatLists(duckdb_vector vector, idx_t n, Column& column,
+                    const std::string& path, size_t first_row) {
+  const auto* entries =
+      static_cast<const duckdb_list_entry*>(duckdb_vector_get_data(vector));
+  uint64_t* validity = duckdb_vector_get_validity(vector);
+  duckdb_vector child = duckdb_list_vector_get_child(vector);
+  const auto* values = static_cast<const float*>(duckdb_vector_get_data(child));
+  uint64_t* child_validity = duckdb_vector_get_validity(child);
+  for (idx_t i = 0; i < n; ++i) {
+    if (validity != nullptr && !duckdb_validity_row_is_valid(validity, i)) {
+      column.AppendFloatList(std::nullopt);
+      continue;
+    }
+    const duckdb_list_entry& entry = entries[i];
+    if (child_validity != nullptr) {
+      for (idx_t k = entry.offset; k < entry.offset + entry.length; ++k) {
+        if (!duckdb_validity_row_is_valid(child_validity, k)) {
+          throw Error(
+              path + ": column '" + column.name + "' row " +
+              std::to_string(first_row + i + 1) +
+              ": NULL inside a list (expected FLOAT[] without NULL elements)");
+        }
+      }
+    }
+    column.AppendFloatList(
+        std::span<const float>(values + entry.offset, entry.length));
+  }
+}
+
+//
+// Writing
+
+duckdb_logical_type NewDuckType(ColumnType type) {
+  switch (type) {
+    case ColumnType::kString:
+      return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+    case ColumnType::kInt64:
+      return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+    case ColumnType::kDouble:
+      return duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
+    case ColumnType::kFloatList: {
+      duckdb_logical_type child = duckdb_create_logical_type(DUCKDB_TYPE_FLOAT);
+      duckdb_logical_type list = duckdb_create_list_type(child);
+      duckdb_destroy_logical_type(&child);
+      return list;
+    }
+  }
+  return duckdb_create_logical_type(DUCKDB_TYPE_INVALID);
+}
+
+void CheckShape(const Table& table, const std::string& path) {
+  if (table.columns().empty())
+    throw Error(path + ": cannot write a table without columns");
+  const size_t rows = table.rows();
+  for (const Column& c : table.columns()) {
+    size_t values = 0;
+    switch (c.type) {
+      case ColumnType::kString:
+        values = c.strings.size();
+        break;
+      case ColumnType::kInt64:
+        values = c.ints.size();
+        break;
+      case ColumnType::kDouble:
+        values = c.doubles.size();
+        break;
+      case ColumnType::kFloatList:
+        values = c.list_offsets.empty() ? 0 : c.list_offsets.size() - 1;
+        if (!c.list_offsets.empty() &&
+            c.list_offsets.back() != c.float_values.size())
+          values = -1;
+        break;
+    }
+    if (c.size() != rows || values != rows) {
+      throw Error(path + ": column '" + c.name + "' has " +
+                  std::to_string(c.size()) + " rows, expected " +
+                  std::to_string(rows) + " (inconsistent table)");
+    }
+  }
+}
+
+void MarkNulls(duckdb_vector vector, const Column& column, size_t begin,
+               idx_t n) {
+  uint64_t* validity = nullptr;
+  for (idx_t i = 0; i < n; ++i) {
+    if (!column.is_null(begin + i)) continue;
+    if (validity == nullptr) {
+      duckdb_vector_ensure_validity_writable(vector);
+      validity = duckdb_vector_get_validity(vector);
+    }
+    duckdb_validity_set_row_invalid(validity, i);
+  }
+}
+
+// Fills one chunk's vector for rows [begin, begin + n) of `column`.
+void FillVector(duckdb_vector vector, const Column& column, size_t begin,
+                idx_t n) {
+  switch (column.type) {
+    case ColumnType::kString:
+      for (idx_t i = 0; i < n; ++i) {
+        if (column.is_null(begin + i)) continue;
+        const std::string& s = column.strings[begin + i];
+        duckdb_vector_assign_string_element_len(vector, i, s.data(), s.size());
+      }
+      break;
+    case ColumnType::kInt64:
+      std::memcpy(duckdb_vector_get_data(vector), column.ints.data() + begin,
+                  n * sizeof(int64_t));
+      break;
+    case ColumnType::kDouble:
+      std::memcpy(duckdb_vector_get_data(vector), column.doubles.data() + begin,
+                  n * sizeof(double));
+      break;
+    case ColumnType::kFloatList: {
+      // One memcpy per chunk: the rows' values are contiguous in float_values.
+      const uint64_t first = column.list_offsets[begin];
+      const uint64_t last = column.list_offsets[begin + n];
+      duckdb_list_vector_reserve(vector, last - first);
+      duckdb_list_vector_set_size(vector, last - first);
+      duckdb_vector child = duckdb_list_vector_get_child(vector);
+      if (last > first) {
+        std::memcpy(duckdb_vector_get_data(child),
+                    column.float_values.data() + first,
+                    (last - first) * sizeof(float));
+      }
+      auto* entries =
+          static_cast<duckdb_list_entry*>(duckdb_vector_get_data(vector));
+      for (idx_t i = 0; i < n; ++i) {
+        entries[i].offset = column.list_offsets[begin + i] - first;
+        entries[i].length =
+            column.list_offsets[begin + i + 1] - column.list_offsets[begin + i];
+      }
+      break;
+    }
+  }
+  MarkNulls(vector, column, begin, n);
+}
+
+}  // namespace
+
+Table ReadParquet(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    throw Error(path + ": cannot read Parquet: " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode))
+    throw Error(path + ": cannot read Parquet: is a directory");
+
+  Database db(path);
+  const std::string source = "read_parquet(" + SqlString(path) + ")";
+
+  // Column names and DuckDB's type names decide how each column is read (and
+  // name the type in errors); casting in SQL leaves the chunk reader only four
+  // physical layouts to handle.
+  Result describe;
+  Run(db, describe, "DESCRIBE SELECT * FROM " + source, "cannot read Parquet");
+  Table table;
+  table.source = path;
+  std::string projection;
+  const idx_t columns = duckdb_row_count(describe.get());
+  for (idx_t c = 0; c < columns; ++c) {
+    char* name_raw = duckdb_value_varchar(describe.get(), 0, c);
+    char* type_raw = duckdb_value_varchar(describe.get(), 1, c);
+    const std::string name = name_raw ? name_raw : "";
+    const std::string type = type_raw ? type_raw : "";
+    duckdb_free(name_raw);
+    duckdb_free(type_raw);
+    std::string expr = SqlIdentifier(name);
+    ColumnType kind;
+    if (type == "VARCHAR") {
+      kind = ColumnType::kString;
+    } else if (IsIntegerType(type)) {
+      kind = ColumnType::kInt64;
+      if (type != "BIGINT") expr = "CAST(" + expr + " AS BIGINT)";
+    } else if (type == "FLOAT" || type == "DOUBLE" ||
+               type.starts_with("DECIMAL")) {
+      kind = ColumnType::kDouble;
+      if (type != "DOUBLE") expr = "CAST(" + expr + " AS DOUBLE)";
+    } else if (IsFloatListType(type)) {
+      kind = ColumnType::kFloatList;
+      if (type != "FLOAT[]") expr = "CAST(" + expr + " AS FLOAT[])";
+    } else {
+      throw Error(path + ": column '" + name + "' is " + type +
+                  ", expected VARCHAR, an integer, FLOAT, DOUBLE, DECIMAL, or "
+                  "a FLOAT[]/DOUBLE[] "
+                  "list");
+    }
+    table.AddColumn(name, kind);
+    if (!projection.empty()) projection += ", ";
+    projection += expr;
+  }
+  if (columns == 0) throw Error(path + ": cannot read Parquet: no columns");
+
+  Result result;
+  Run(db, result, "SELECT " + projection + " FROM " + source,
+      "cannot read Parquet");
+  size_t rows = 0;
+  for (;;) {
+    Chunk chunk(duckdb_fetch_chunk(*result.get()));
+    if (!chunk) break;
+    const idx_t n = duckdb_data_chunk_get_size(chunk.get());
+    if (n == 0) continue;
+    for (idx_t c = 0; c < columns; ++c) {
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk.get(), c);
+      Column& column = table.columns()[c];
+      switch (column.type) {
+        case ColumnType::kString:
+          ReadStrings(vector, n, column);
+          break;
+        case ColumnType::kInt64:
+          ReadFixed(vector, n, column.ints, column.valid);
+          break;
+        case ColumnType::kDouble:
+          ReadFixed(vector, n, column.doubles, column.valid);
+          break;
+        case ColumnType::kFloatList:
+          ReadFloatLists(vector, n, column, path, rows);
+          break;
+      }
+    }
+    rows += n;
+  }
+  // duckdb_fetch_chunk returns NULL on errors too (e.g. a cast that overflows
+  // mid-file).
+  const char* late_error = duckdb_result_error(result.get());
+  if (late_error != nullptr && *late_error != '\0') {
+    throw Error(path + ": cannot read Parquet: " + late_error);
+  }
+  return table;
+}
+
+void WriteParquet(const Table& table, const std::string& path) {
+  CheckShape(table, path);
+  AtomicFile file(path);
+  Database db(path);
+
+  std::string create = "CREATE TABLE t (";
+  for (size_t c = 0; c < table.columns().size(); ++c) {
+    const Column& column = table.columns()[c];
+    if (c > 0) create += ", ";
+    create += SqlIdentifier(column.name) + " " +
+              std::string(ColumnTypeName(column.type));
+  }
+  create += ")";
+  {
+    Result r;
+    Run(db, r, create, "cannot write Parquet");
+  }
+
+  const size_t ncols = table.columns().size();
+  std::vector<duckdb_logical_type> types;
+  for (const Column& column : table.columns())
+    types.push_back(NewDuckType(column.type));
+  struct TypesGuard {
+    std::vector<duckdb_logical_type>& types;
+    ~TypesGuard() {
+      for (auto& t : types) duckdb_destroy_logical_type(&t);
+    }
+  } types_guard{types};
+
+  duckdb_appender appender = nullptr;
+  if (duckdb_appender_create(db.connection(), nullptr, "t", &appender) ==
+      DuckDBError) {
+    duckdb_appender_destroy(&appender);
+    db.Fail("cannot write Parquet: cannot create appender");
+  }
+  struct AppenderGuard {
+    duckdb_appender& appender;
+    ~AppenderGuard() {
+      if (appender != nullptr) duckdb_appender_destroy(&appender);
+    }
+  } appender_guard{appender};
+
+  const size_t rows = table.rows();
+  const idx_t capacity = duckdb_vector_size();
+  for (size_t begin = 0; begin < rows; begin += capacity) {
+    const idx_t n = std::min<size_t>(capacity, rows - begin);
+    Chunk chunk(duckdb_create_data_chunk(types.data(), ncols));
+    for (size_t c = 0; c < ncols; ++c) {
+      FillVector(duckdb_data_chunk_get_vector(chunk.get(), c),
+                 table.columns()[c], begin, n);
+    }
+    duckdb_data_chunk_set_size(chunk.get(), n);
+    if (duckdb_append_data_chunk(appender, chunk.get()) == DuckDBError) {
+      const char* reason = duckdb_appender_error(appender);
+      db.Fail(std::string("cannot write Parquet: ") +
+              (reason ? reason : "append failed"));
+    }
+  }
+  if (duckdb_appender_close(appender) == DuckDBError) {
+    const char* reason = duckdb_appender_error(appender);
+    db.Fail(std::string("cannot write Parquet: ") +
+            (reason ? reason : "append failed"));
+  }
+  {
+    Result r;
+    Run(db, r, "COPY t TO " + SqlString(file.temp_path()) + " (FORMAT parquet)",
+        "cannot write Parquet");
+  }
+  file.Commit();
+}
+
+}  // namespace podpower::io

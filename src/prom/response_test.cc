@@ -1,0 +1,95 @@
+#include "prom/response.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "io/error.h"
+
+namespace podpower::prom {
+namespace {
+
+// Bodies below are copied from Prometheus 2.42 answers (docs/querying/api.md
+// shapes).
+TEST(ParseQueryResponse, matrix_with_string_values_and_fractional_timestamps) {
+  auto r = ParseQueryResponse(
+      R"({"status":"success","data":{"resultType":"matrix","result":[)"
+      R"({"metric":{"pod_name":"web-abc","__name__":"x"},"values":[[1795820910,"269812.5"],[1795820963.682,"NaN"],[1795820970,"+Inf"]]}]}})",
+      "test");
+  EXPECT_EQ(r.result_type, "matrix");
+  ASSERT_EQ(r.series.size(), 1u);
+  const Series& s = r.series[0];
+  EXPECT_EQ(s.Label("pod_name"), "web-abc");
+  EXPECT_EQ(s.Label("__name__"), "x");
+  EXPECT_EQ(s.Label("absent"), "");
+  EXPECT_EQ(s.labels.front().first, "__name__") << "labels are sorted";
+  ASSERT_EQ(s.samples.size(), 3u);
+  EXPECT_DOUBLE_EQ(s.samples[0].value, 269812.5);
+  EXPECT_DOUBLE_EQ(s.samples[1].ts, 1795820963.682);
+  EXPECT_TRUE(std::isnan(s.samples[1].value));
+  EXPECT_TRUE(std::isinf(s.samples[2].value));
+}
+
+TEST(ParseQueryResponse, vector_scalar_and_empty_results) {
+  auto v = ParseQueryResponse(
+      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":"\u00e9\n"},"value":[10,"-Inf"]}]},"warnings":["w1"]})",
+      "t");
+  ASSERT_EQ(v.series.size(), 1u);
+  EXPECT_EQ(v.series[0].Label("a"), "\xc3\xa9\n");
+  EXPECT_LT(v.series[0].samples[0].value, 0);
+  ASSERT_EQ(v.warnings.size(), 1u);
+  EXPECT_EQ(v.warnings[0], "w1");
+  auto s = ParseQueryResponse(
+      R"({"status":"success","data":{"resultType":"scalar","result":[10.5,"3"]}})",
+      "t");
+  ASSERT_EQ(s.series.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.series[0].samples[0].value, 3);
+  auto e = ParseQueryResponse(
+      R"({"status":"success","data":{"resultType":"matrix","result":[],"stats":{"x":[1,{"y":null}]}},"extra":true})",
+      "t");
+  EXPECT_TRUE(e.series.empty());
+}
+
+TEST(ParseQueryResponse, error_envelope_is_surfaced_verbatim) {
+  const std::string body =
+      R"({"status":"error","errorType":"bad_data","error":"1:39: parse error: unclosed left parenthesis"})";
+  try {
+    ParseQueryResponse(body, "q");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "q: bad_data: 1:39: parse error: unclosed left parenthesis");
+  }
+  auto api = ParseApiError(body);
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->error_type, "bad_data");
+  EXPECT_FALSE(ParseApiError("<html>502 Bad Gateway</html>"));
+  EXPECT_FALSE(ParseApiError(R"({"status":"success","data":[]})"));
+}
+
+TEST(ParseQueryResponse, truncated_or_html_bodies_are_one_line_errors) {
+  for (
+      const char* body :
+      {R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"2"])",
+       "<html><body>bad gateway</body></html>", "", R"({"status":"success"})",
+       R"({"status":"success","data":{"result":[{"metric":{},"value":[1,"abc"]}]}})"}) {
+    try {
+      ParseQueryResponse(body, "where");
+      ADD_FAILURE() << "accepted: " << body;
+    } catch (const Error& e) {
+      std::string m = e.what();
+      EXPECT_EQ(m.rfind("where: malformed response", 0), 0u) << m;
+      EXPECT_EQ(m.find('\n'), std::string::npos);
+    }
+  }
+}
+
+TEST(ParseStringData, label_values) {
+  auto v = ParseStringData(
+      R"({"status":"success","data":["kepler_a","kepler_b"]})", "t");
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[1], "kepler_b");
+}
+
+}  // namespace
+}  // namespace podpower::prom

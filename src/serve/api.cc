@@ -1,0 +1,216 @@
+#include "serve/api.h"
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <sstream>
+
+#include "collect/manifest.h"
+#include "io/error.h"
+#include "predict/prediction_output.h"
+#include "serve/batcher.h"
+#include "serve/watts.h"
+
+namespace podpower::serve {
+namespace {
+
+using nlohmann::ordered_json;
+
+// A request the client got wrong: status and reason.
+struct BadRequest {
+  int status;
+  std::string reason;
+};
+
+ordered_json PredictOut(const predict::WorkloadPrediction& p,
+                        const Artifacts& artifacts, const ApiOptions& options) {
+  const std::string& target = artifacts.predictor->target();
+  ordered_json full = predict::PredictionJson(p, target);
+  ordered_json out;
+  out["pred_" + target] = p.prediction.value;
+  out["workload_kind"] = p.workload_kind;
+  out["workload_name"] = p.workload_name;
+  out["namespace"] = p.namespace_;
+  out["spec_hash"] = p.spec_hash;
+  const auto watts =
+      WattsPerPod(p.prediction.value, target, options.step_seconds);
+  out["predicted_watts"] = watts ? ordered_json(*watts) : ordered_json();
+  out["model_fingerprint"] = artifacts.fingerprint;
+  out["spread"] = std::move(full["spread"]);
+  out["decided_by_tie"] = std::move(full["decided_by_tie"]);
+  out["neighbours"] = std::move(full["neighbours"]);
+  return out;
+}
+
+ordered_json ParseJsonObject(const std::string& body) {
+  ordered_json j;
+  try {
+    j = ordered_json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw BadRequest{400, std::string("body: invalid JSON: ") + e.what()};
+  }
+  if (!j.is_object()) {
+    throw BadRequest{400, "body: expected an InferenceRequest v1 JSON object"};
+  }
+  return j;
+}
+
+// Workload records from manifest text, one per workload document; a List's
+// items count as documents.
+std::vector<io::InferenceRequest> ManifestRecords(const std::string& body) {
+  std::vector<nlohmann::json> documents;
+  try {
+    documents = collect::ParseManifestDocuments(body, "body");
+  } catch (const Error& e) {
+    throw BadRequest{400, e.what()};
+  }
+  std::vector<std::pair<std::string, nlohmann::json>> objects;
+  for (size_t d = 0; d < documents.size(); ++d) {
+    const auto& doc = documents[d];
+    const std::string where = fmt::format("body: document {}", d + 1);
+    if (!doc.is_object()) {
+      throw BadRequest{400, where + ": expected a Kubernetes object"};
+    }
+    const std::string kind = doc.value("kind", "");
+    if (doc.contains("items") && doc["items"].is_array() && kind.size() >= 4 &&
+        kind.compare(kind.size() - 4, 4, "List") == 0) {
+      for (size_t i = 0; i < doc["items"].size(); ++i) {
+        objects.emplace_back(fmt::format("{} item {}", where, i + 1),
+                             doc["items"][i]);
+      }
+    } else {
+      objects.emplace_back(where, doc);
+    }
+  }
+  if (objects.empty()) {
+    throw BadRequest{400, "body: no Kubernetes object found"};
+  }
+  std::vector<io::InferenceRequest> records;
+  for (const auto& [where, object] : objects) {
+    const std::string kind = object.is_object() ? object.value("kind", "") : "";
+    if (!collect::IsWorkloadKind(kind)) {
+      throw BadRequest{
+          400, fmt::format("{}: kind '{}' is not a workload (expected "
+                           "Deployment, StatefulSet, DaemonSet, ReplicaSet, "
+                           "Job, CronJob or Pod)",
+                           where, kind)};
+    }
+    try {
+      records.push_back(collect::RecordFromObject(object, where));
+    } catch (const Error& e) {
+      throw BadRequest{422, e.what()};
+    }
+  }
+  return records;
+}
+
+template <typename F>
+ApiResponse Guard(F&& f) {
+  try {
+    return f();
+  } catch (const BadRequest& e) {
+    return ErrorResponse(e.status, e.reason);
+  }
+}
+
+}  // namespace
+
+ApiResponse ErrorResponse(int status, const std::string& reason) {
+  ApiResponse r;
+  r.status = status;
+  r.body = nlohmann::json{{"detail", reason}}.dump() + "\n";
+  return r;
+}
+
+ApiResponse HandlePredict(const std::string& body, const Artifacts& artifacts,
+                          const ApiOptions& options) {
+  return Guard([&] {
+    const ordered_json object = ParseJsonObject(body);
+    io::InferenceRequest record;
+    try {
+      record = io::ParseInferenceRequest(object, "body");
+    } catch (const Error& e) {
+      throw BadRequest{422, e.what()};
+    }
+    std::optional<predict::WorkloadPrediction> prediction;
+    try {
+      prediction = options.batcher != nullptr
+                       ? options.batcher->Predict(*artifacts.predictor, record)
+                       : artifacts.predictor->Predict({record}).at(0);
+    } catch (const Error& e) {
+      throw BadRequest{422, e.what()};
+    }
+    ApiResponse r;
+    r.body = PredictOut(*prediction, artifacts, options).dump() + "\n";
+    r.predictions = 1;
+    return r;
+  });
+}
+
+ApiResponse HandlePredictBatch(const std::string& body,
+                               const Artifacts& artifacts,
+                               const ApiOptions& options) {
+  return Guard([&] {
+    std::istringstream in(body);
+    std::vector<io::InferenceRequest> records;
+    try {
+      records = io::ReadInferenceRequests(in, "body").records;
+    } catch (const Error& e) {
+      throw BadRequest{400, e.what()};
+    }
+    std::vector<predict::WorkloadPrediction> predictions;
+    try {
+      predictions = artifacts.predictor->Predict(records);
+    } catch (const Error& e) {
+      throw BadRequest{422, e.what()};
+    }
+    ApiResponse r;
+    r.content_type = "application/x-ndjson";
+    for (const auto& p : predictions)
+      r.body += PredictOut(p, artifacts, options).dump() + "\n";
+    r.predictions = predictions.size();
+    return r;
+  });
+}
+
+ApiResponse HandlePredictFromYaml(const std::string& body,
+                                  const Artifacts& artifacts,
+                                  const ApiOptions& options) {
+  return Guard([&] {
+    const auto records = ManifestRecords(body);
+    std::vector<predict::WorkloadPrediction> predictions;
+    try {
+      predictions = artifacts.predictor->Predict(records);
+    } catch (const Error& e) {
+      throw BadRequest{422, e.what()};
+    }
+    ApiResponse r;
+    if (predictions.size() == 1) {
+      r.body = PredictOut(predictions[0], artifacts, options).dump() + "\n";
+    } else {
+      auto array = ordered_json::array();
+      for (const auto& p : predictions)
+        array.push_back(PredictOut(p, artifacts, options));
+      r.body = array.dump() + "\n";
+    }
+    r.predictions = predictions.size();
+    return r;
+  });
+}
+
+ApiResponse HandleInferFromYaml(const std::string& body) {
+  return Guard([&] {
+    const auto records = ManifestRecords(body);
+    ApiResponse r;
+    if (records.size() == 1) {
+      r.body = io::ToJson(records[0]).dump() + "\n";
+    } else {
+      auto array = ordered_json::array();
+      for (const auto& record : records) array.push_back(io::ToJson(record));
+      r.body = array.dump() + "\n";
+    }
+    return r;
+  });
+}
+
+}  // namespace podpower::serve

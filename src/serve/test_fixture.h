@@ -1,0 +1,72 @@
+// Test helper: a small encoder + model written to a temp folder, built from
+// the real cluster-b records (examples/data), so tests exercise real
+// artifacts. Header-only, tests only.
+#ifndef PODPOWER_SERVE_TEST_FIXTURE_H_
+#define PODPOWER_SERVE_TEST_FIXTURE_H_
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "encode/encoder.h"
+#include "io/inference_request.h"
+#include "model/knn.h"
+
+namespace podpower::serve::testing {
+
+inline std::string DataDir() {
+  return std::string(PODPOWER_SOURCE_DIR) + "/examples/data/";
+}
+
+inline std::vector<io::InferenceRequest> ClusterBRecords() {
+  return io::ReadInferenceRequests(DataDir() +
+                                   "cluster-b/inference_requests.ndjson")
+      .records;
+}
+
+// A fresh folder under the system temp dir, removed by the destructor.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "podpower-serve-XXXXXX")
+            .string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Writes encoder.ppenc and model.ppknn into `dir`: hashed text block, k = 3,
+// label = summed CPU request / 10 + offset (so two models with different
+// offsets predict different numbers for the same record).
+inline void WriteArtifacts(const std::string& dir, const std::string& target,
+                           double offset,
+                           const std::string& model_name = "model.ppknn") {
+  const auto records = ClusterBRecords();
+  auto encoder = encode::Encoder::Fit(
+      records, std::make_shared<encode::HashedTextEmbedder>(32));
+  model::TrainingRows rows;
+  rows.dim = encoder.dim();
+  rows.features = encoder.TransformMany(records);
+  for (const auto& r : records) {
+    rows.labels.push_back(encode::NumericFeatures(r)[3] / 10.0 + offset);
+    rows.workloads.push_back(r.workload_name);
+  }
+  model::KnnOptions options;
+  options.k = 3;
+  model::KnnMetadata metadata;
+  metadata.target = target;
+  encoder.Save(dir + "/encoder.ppenc");
+  model::KnnModel::Fit(rows, options, metadata).Save(dir + "/" + model_name);
+}
+
+}  // namespace podpower::serve::testing
+
+#endif  // PODPOWER_SERVE_TEST_FIXTURE_H_
