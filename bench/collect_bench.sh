@@ -13,4 +13,5 @@ fi
 DIR=$(mktemp -d /tmp/podpower-collect-bench.XXXXXX)
 trap '"$ROOT/tests/e2e/kube-up.sh" stop "$DIR"; rm -rf "$DIR"' EXIT
 "$ROOT/tests/e2e/kube-up.sh" start "$DIR" >/dev/null
-"$BIN" "$DIR/kubeconfig" "${COLLECT_BENCH_DEPLOYMENTS:-10000}" "${COLLECT_BENCH_EVENTS:-100000}"
+"$BIN" "$DIR/kubeconfig" "${COLLECT_BENCH_DEPLOYMENTS:-10000}" "${COLLECT_BENCH_EVENTS:-100000}" \
+  "${PODPOWER_BIN:-$BUILD/src/cli/podpower}"

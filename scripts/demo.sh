@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# `make demo`: the whole offline pipeline on the bundled sample of a real cluster
-# (examples/data/cluster-a, recorded by the original tool), then predictions for the example
-# manifests in examples/manifests/. Everything lands in demo-out/.
+# `make demo`, in two parts; everything lands in demo-out/.
+#  1. The offline pipeline on the bundled sample of a real cluster (examples/data/cluster-a,
+#     recorded by the original tool), then predictions for the example manifests.
+#  2. The whole pipeline on a simulated cluster with no cluster at all (scripts/demo-simulated.sh):
+#     simulate -> real Prometheus (backfilled, started and stopped here) -> labels -> encode ->
+#     join -> train -> evaluate (demo-out/report.html) -> predict.
 set -euo pipefail
 BIN=${1:-build/src/cli/podpower}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,4 +34,9 @@ step "6. predict: energy per 60 s step for workloads that have never run" \
   --input "$OUT/examples.ndjson" --format table
 "$BIN" predict --encoder "$OUT/encoder.ppenc" --model "$OUT/model.ppknn" \
   --input "$OUT/examples.ndjson" --format json --out "$OUT/predictions.json"
-printf '\nAll outputs are in %s/ (predictions.json has the neighbours behind every number).\n' "$OUT"
+printf '\nPart 1 outputs are in %s/ (predictions.json has the neighbours behind every number).\n' "$OUT"
+
+printf '\n######## Part 2: a simulated cluster through the whole pipeline\n'
+scripts/demo-simulated.sh "$BIN" "$OUT/simulated"
+cp "$OUT/simulated/report.html" "$OUT/report.html"
+printf '\nModel quality report: %s/report.html\n' "$ROOT/$OUT"

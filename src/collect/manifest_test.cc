@@ -11,20 +11,14 @@
 
 #include "io/error.h"
 #include "io/parquet.h"
+#include "io/testing.h"
 
 namespace podpower::collect {
 namespace {
 
-const std::string kData = std::string(PODPOWER_SOURCE_DIR) + "/examples/data/";
+const std::string kData = podpower::testing::SourcePath("examples/data/");
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using podpower::testing::ErrorOf;
 
 // kind's coredns Deployment, as installed on cluster-b (kube-system/coredns).
 const char* kCoreDns = R"(apiVersion: apps/v1
@@ -271,9 +265,9 @@ metadata: {name: svc}
       "Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod)");
   ManifestOptions skip;
   skip.skip_unknown = true;
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   auto r = RecordsFromManifest(text, "app.yaml", skip);
-  std::string err = testing::internal::GetCapturedStderr();
+  std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(r.size(), 1u);
   EXPECT_NE(err.find("app.yaml: document 2 (Service svc): kind 'Service'"),
             std::string::npos);

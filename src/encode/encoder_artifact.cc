@@ -5,7 +5,6 @@
 //   <payload: header.payload_bytes bytes of little-endian float64 arrays, in
 //   header.arrays order> SHA256 <64 lower-case hex digits of sha256 over every
 //   byte above>\n
-#include <openssl/evp.h>
 
 #include <bit>
 #include <cstring>
@@ -15,9 +14,12 @@
 #include "encode/encoder.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
+#include "io/sha256.h"
 
 namespace podpower::encode {
 namespace {
+
+using io::Sha256Hex;
 
 static_assert(std::endian::native == std::endian::little,
               "the artifact stores little-endian float64; add byte swapping "
@@ -28,22 +30,6 @@ constexpr std::string_view kMagic = "PODPOWER-ENCODER ";
 constexpr std::string_view kTrailerTag = "SHA256 ";
 constexpr size_t kTrailerSize = 7 + 64 + 1;
 constexpr size_t kMaxFileSize = size_t{256} << 20;
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(),
-                 nullptr) != 1) {
-    throw Error("sha256 failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
 
 void AppendDoubles(std::string& out, const std::vector<double>& values) {
   const size_t at = out.size();

@@ -13,19 +13,16 @@
 #include "encode/encoder.h"
 #include "encode/synthetic_requests.h"
 #include "encode/text_bundle.h"
+#include "io/testing.h"
 
 namespace podpower::encode {
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kData = std::string(PODPOWER_SOURCE_DIR) + "/examples/data/";
+const std::string kData = podpower::testing::SourcePath("examples/data/");
 
 fs::path TempDir() {
-  auto dir = fs::temp_directory_path() /
-             ("podpower_encode_it_" + std::to_string(::getpid()) + "_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::create_directories(dir);
-  return dir;
+  return podpower::testing::MakeTempDir("podpower_encode_it");
 }
 
 void RunOracle(const std::string& args) {
@@ -35,10 +32,7 @@ void RunOracle(const std::string& args) {
 }
 
 std::vector<float> ReadFloats(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  std::string bytes = ss.str();
+  std::string bytes = podpower::testing::ReadFile(path);
   std::vector<float> out(bytes.size() / sizeof(float));
   std::memcpy(out.data(), bytes.data(), out.size() * sizeof(float));
   return out;

@@ -15,40 +15,21 @@
 #include "encode/synthetic_requests.h"
 #include "io/error.h"
 #include "io/parquet.h"
+#include "io/testing.h"
 
 namespace podpower::encode {
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kData = std::string(PODPOWER_SOURCE_DIR) + "/examples/data/";
+const std::string kData = podpower::testing::SourcePath("examples/data/");
 
 fs::path TempDir() {
-  auto dir = fs::temp_directory_path() /
-             ("podpower_encoder_" + std::to_string(::getpid()) + "_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::create_directories(dir);
-  return dir;
+  return podpower::testing::MakeTempDir("podpower_encoder");
 }
 
-std::string Slurp(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void Spit(const fs::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using podpower::testing::ErrorOf;
+using podpower::testing::ReadFile;
+using podpower::testing::WriteFile;
 
 std::vector<io::InferenceRequest> ClusterB() {
   return io::ReadInferenceRequests(kData +
@@ -193,20 +174,20 @@ TEST(Encoder, flipped_byte_is_a_checksum_error) {
   auto dir = TempDir();
   auto path = dir / "enc.ppenc";
   e.Save(path.string());
-  std::string bytes = Slurp(path);
+  std::string bytes = ReadFile(path);
   for (size_t at : {size_t{40}, bytes.size() / 2, bytes.size() - 80}) {
     std::string bad = bytes;
     bad[at] ^= 0x01;
-    Spit(path, bad);
+    WriteFile(path, bad);
     EXPECT_EQ(
         ErrorOf([&] { Encoder::Load(path.string()); }),
         path.string() + ": encoder file is corrupt (SHA256 checksum mismatch)")
         << "flipped byte " << at;
   }
-  Spit(path, bytes.substr(0, bytes.size() - 10));
+  WriteFile(path, bytes.substr(0, bytes.size() - 10));
   EXPECT_EQ(ErrorOf([&] { Encoder::Load(path.string()); }),
             path.string() + ": encoder file is truncated (no SHA256 trailer)");
-  Spit(path, "hello\n");
+  WriteFile(path, "hello\n");
   EXPECT_NE(ErrorOf([&] {
               Encoder::Load(path.string());
             }).find("not a podpower encoder"),
@@ -236,11 +217,11 @@ TEST(Encoder, other_format_version_is_refused_even_with_a_valid_checksum) {
   auto dir = TempDir();
   auto path = dir / "enc.ppenc";
   e.Save(path.string());
-  std::string bytes = Slurp(path);
+  std::string bytes = ReadFile(path);
   std::string body = bytes.substr(0, bytes.size() - 72);
   ASSERT_EQ(body.rfind("PODPOWER-ENCODER 1\n", 0), 0u);
   body.replace(0, 19, "PODPOWER-ENCODER 2\n");
-  Spit(path, body + "SHA256 " + Sha256Hex(body) + "\n");
+  WriteFile(path, body + "SHA256 " + Sha256Hex(body) + "\n");
   EXPECT_EQ(ErrorOf([&] { Encoder::Load(path.string()); }),
             path.string() +
                 ": encoder format version 2, this podpower reads version 1");

@@ -10,36 +10,24 @@
 #include <stdexcept>
 
 #include "io/error.h"
+#include "io/testing.h"
 
 namespace podpower::io {
 namespace {
 
 namespace fs = std::filesystem;
+using podpower::testing::ReadFile;
 using ::testing::HasSubstr;
 
 class AtomicFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("podpower_atomic_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = podpower::testing::MakeTempDir("podpower_atomic");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   std::vector<std::string> Entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_))
-      names.push_back(e.path().filename());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-  static std::string Slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return podpower::testing::FileNames(dir_);
   }
   fs::path dir_;
 };
@@ -51,7 +39,7 @@ TEST_F(AtomicFileTest, commit_puts_the_whole_file_in_place_and_leaves_no_temp) {
     f.stream() << "hello\n";
     f.Commit();
   }
-  EXPECT_EQ(Slurp(target), "hello\n");
+  EXPECT_EQ(ReadFile(target), "hello\n");
   EXPECT_EQ(Entries(), std::vector<std::string>{"out.txt"});
 }
 
@@ -84,7 +72,7 @@ TEST_F(AtomicFileTest, uncommitted_write_keeps_the_old_file) {
     AtomicFile f(target);
     f.stream() << "new";
   }
-  EXPECT_EQ(Slurp(target), "old");
+  EXPECT_EQ(ReadFile(target), "old");
   EXPECT_EQ(Entries(), std::vector<std::string>{"out.txt"});
 }
 
@@ -108,7 +96,7 @@ TEST_F(AtomicFileTest, write_text_file_replaces_content_exactly) {
   const std::string target = (dir_ / "a.json").string();
   WriteTextFile(target, "first version, longer");
   WriteTextFile(target, std::string("x\0y", 3));
-  EXPECT_EQ(Slurp(target), std::string("x\0y", 3));
+  EXPECT_EQ(ReadFile(target), std::string("x\0y", 3));
   EXPECT_EQ(Entries(), std::vector<std::string>{"a.json"});
 }
 
@@ -121,7 +109,7 @@ TEST_F(AtomicFileTest,
     other << "from duckdb";
   }
   f.Commit();
-  EXPECT_EQ(Slurp(target), "from duckdb");
+  EXPECT_EQ(ReadFile(target), "from duckdb");
 }
 
 }  // namespace

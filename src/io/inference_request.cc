@@ -1,7 +1,5 @@
 #include "io/inference_request.h"
 
-#include <openssl/evp.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -11,6 +9,7 @@
 #include "io/atomic_file.h"
 #include "io/error.h"
 #include "io/python_json.h"
+#include "io/sha256.h"
 
 namespace podpower::io {
 namespace {
@@ -268,19 +267,7 @@ Json ToJson(const InferenceRequest& record) {
 std::string SpecHash(const InferenceRequest& record) {
   std::string text =
       PythonJsonDumps(record.raw.is_null() ? ToJson(record) : record.raw, true);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(),
-                 nullptr) != 1) {
-    throw Error("sha256 failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < 8; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
+  return Sha256Hex(text).substr(0, 16);
 }
 
 NdjsonReadResult ReadInferenceRequests(const std::string& path,

@@ -14,37 +14,25 @@
 
 #include "io/error.h"
 #include "io/parquet.h"
+#include "io/testing.h"
 
 namespace podpower::io {
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kData = std::string(PODPOWER_SOURCE_DIR) + "/examples/data/";
+const std::string kData = podpower::testing::SourcePath("examples/data/");
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using podpower::testing::ReadFile;
 
 fs::path WriteTemp(const std::string& name, const std::string& text) {
-  auto dir = fs::temp_directory_path() /
-             ("podpower_ir_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  static const fs::path dir =
+      podpower::testing::MakeTempDir("podpower-ir-test");
   auto path = dir / name;
-  std::ofstream(path, std::ios::binary) << text;
+  podpower::testing::WriteFile(path.string(), text);
   return path;
 }
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using podpower::testing::ErrorOf;
 
 TEST(InferenceRequest, spec_hash_reproduces_cluster_b_features_parquet) {
   auto records =
@@ -89,7 +77,7 @@ TEST(InferenceRequest, writing_sample_records_reproduces_the_original_bytes) {
                            "cluster-b/inference_requests.ndjson",
                            "cluster-a/encoded_records.ndjson"}) {
     auto records = ReadInferenceRequests(kData + file).records;
-    EXPECT_EQ(FormatInferenceRequests(records), Slurp(kData + file)) << file;
+    EXPECT_EQ(FormatInferenceRequests(records), ReadFile(kData + file)) << file;
   }
 }
 
@@ -154,9 +142,9 @@ TEST(InferenceRequest, skip_invalid_warns_counts_and_goes_on) {
       "{\"workload_name\":\"a\"}\nnot json\n[1]\n{\"workload_name\":\"b\"}\n");
   NdjsonReadOptions options;
   options.skip_invalid = true;
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   auto result = ReadInferenceRequests(path.string(), options);
-  std::string err = testing::internal::GetCapturedStderr();
+  std::string err = ::testing::internal::GetCapturedStderr();
   ASSERT_EQ(result.records.size(), 2u);
   EXPECT_EQ(result.records[1].workload_name, "b");
   EXPECT_EQ(result.skipped, 2u);

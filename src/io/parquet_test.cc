@@ -14,6 +14,7 @@
 #include <random>
 
 #include "io/error.h"
+#include "io/testing.h"
 
 namespace podpower::io {
 namespace {
@@ -21,29 +22,21 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-const std::string kData = std::string(PODPOWER_SOURCE_DIR) + "/examples/data";
+const std::string kData = podpower::testing::SourcePath("examples/data");
 
 class ParquetTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // A quote in the folder name checks that paths are escaped inside DuckDB's
     // SQL.
-    dir_ = fs::temp_directory_path() /
-           ("podpower_parquet_it's_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = podpower::testing::MakeTempDir("podpower_parquet_it's");
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string Path(const std::string& name) const {
     return (dir_ / name).string();
   }
   std::vector<std::string> Entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_))
-      names.push_back(e.path().filename());
-    std::sort(names.begin(), names.end());
-    return names;
+    return podpower::testing::FileNames(dir_);
   }
 
   // Runs SQL in a fresh DuckDB (the outside writer for files podpower did not
@@ -70,14 +63,7 @@ class ParquetTest : public ::testing::Test {
   fs::path dir_;
 };
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using podpower::testing::ErrorOf;
 
 bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() &&

@@ -6,20 +6,14 @@
 #include <vector>
 
 #include "io/error.h"
+#include "io/testing.h"
 
 namespace podpower::io {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using podpower::testing::ErrorOf;
 
 TEST(Table, require_missing_column_names_source_column_and_expected_type) {
   Table t;

@@ -11,6 +11,7 @@
 
 #include "io/error.h"
 #include "io/parquet.h"
+#include "io/testing.h"
 #include "join/test_oracle.h"
 
 namespace podpower::join {
@@ -22,16 +23,9 @@ using io::ColumnType;
 using io::Table;
 using ::testing::HasSubstr;
 
-const std::string kData = std::string(PODPOWER_SOURCE_DIR) + "/examples/data";
+const std::string kData = podpower::testing::SourcePath("examples/data");
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using podpower::testing::ErrorOf;
 
 // Every column, every row, bit for bit (doubles and floats by memcmp).
 void ExpectSameTable(const Table& got, const Table& want) {
@@ -73,11 +67,7 @@ void ExpectSameTable(const Table& got, const Table& want) {
 class JoinFiles : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("podpower_join_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = podpower::testing::MakeTempDir("podpower_join");
   }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;

@@ -315,6 +315,45 @@ void ReadStrings(Reader& r, std::vector<std::string>* out) {
   } while (r.More(']'));
 }
 
+// The status fields every API response carries; the callers parse the rest.
+struct Envelope {
+  std::string status;
+  ApiError error;
+
+  // Reads the value of `key` when it is a status field; false otherwise (the
+  // value is then still unread).
+  bool Read(Reader& r, const std::string& key) {
+    if (key == "status") {
+      r.String(&status);
+    } else if (key == "errorType") {
+      r.String(&error.error_type);
+    } else if (key == "error") {
+      r.String(&error.error);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // Throws podpower::Error naming `where` unless the status is "success".
+  void Check(std::string_view where) const {
+    if (status == "error") {
+      throw Error(std::string(where) + ": " + error.error_type + ": " +
+                  error.error);
+    }
+    if (status != "success") {
+      throw Error(std::string(where) + ": malformed response: status is '" +
+                  status + "', expected 'success'");
+    }
+  }
+};
+
+[[noreturn]] void ThrowMalformed(std::string_view where,
+                                 const ParseFailure& f) {
+  throw Error(std::string(where) + ": malformed response: " + f.what +
+              " at byte " + std::to_string(f.offset));
+}
+
 }  // namespace
 
 const std::string& Series::Label(std::string_view name) const {
@@ -356,8 +395,7 @@ std::optional<ApiError> ParseApiError(std::string_view body) {
 std::vector<std::string> ParseStringData(std::string_view body,
                                          std::string_view where) {
   std::vector<std::string> out;
-  std::string status;
-  ApiError error;
+  Envelope envelope;
   try {
     Reader r(body);
     if (!r.Open('{', '}')) r.Fail("empty object");
@@ -365,37 +403,22 @@ std::vector<std::string> ParseStringData(std::string_view body,
     do {
       r.String(&key);
       r.Expect(':');
-      if (key == "status") {
-        r.String(&status);
-      } else if (key == "errorType") {
-        r.String(&error.error_type);
-      } else if (key == "error") {
-        r.String(&error.error);
-      } else if (key == "data" && r.Peek() == '[') {
+      if (key == "data" && r.Peek() == '[') {
         ReadStrings(r, &out);
-      } else {
+      } else if (!envelope.Read(r, key)) {
         r.SkipValue();
       }
     } while (r.More('}'));
   } catch (const ParseFailure& f) {
-    throw Error(std::string(where) + ": malformed response: " + f.what +
-                " at byte " + std::to_string(f.offset));
+    ThrowMalformed(where, f);
   }
-  if (status == "error") {
-    throw Error(std::string(where) + ": " + error.error_type + ": " +
-                error.error);
-  }
-  if (status != "success") {
-    throw Error(std::string(where) + ": malformed response: status is '" +
-                status + "', expected 'success'");
-  }
+  envelope.Check(where);
   return out;
 }
 
 QueryResult ParseQueryResponse(std::string_view body, std::string_view where) {
   QueryResult out;
-  std::string status;
-  ApiError error;
+  Envelope envelope;
   try {
     Reader r(body);
     if (!r.Open('{', '}')) r.Fail("empty object");
@@ -404,13 +427,7 @@ QueryResult ParseQueryResponse(std::string_view body, std::string_view where) {
     do {
       r.String(&key);
       r.Expect(':');
-      if (key == "status") {
-        r.String(&status);
-      } else if (key == "errorType") {
-        r.String(&error.error_type);
-      } else if (key == "error") {
-        r.String(&error.error);
-      } else if (key == "warnings" || key == "infos") {
+      if (key == "warnings" || key == "infos") {
         ReadStrings(r, &out.warnings);
       } else if (key == "data" && r.Peek() == '{') {
         have_data = true;
@@ -427,24 +444,17 @@ QueryResult ParseQueryResponse(std::string_view body, std::string_view where) {
             }
           } while (r.More('}'));
         }
-      } else {
+      } else if (!envelope.Read(r, key)) {
         r.SkipValue();
       }
     } while (r.More('}'));
     if (!r.AtEnd()) r.Fail("trailing data after the JSON object");
-    if (status == "success" && !have_data) r.Fail("success without 'data'");
+    if (envelope.status == "success" && !have_data)
+      r.Fail("success without 'data'");
   } catch (const ParseFailure& f) {
-    throw Error(std::string(where) + ": malformed response: " + f.what +
-                " at byte " + std::to_string(f.offset));
+    ThrowMalformed(where, f);
   }
-  if (status == "error") {
-    throw Error(std::string(where) + ": " + error.error_type + ": " +
-                error.error);
-  }
-  if (status != "success") {
-    throw Error(std::string(where) + ": malformed response: status is '" +
-                status + "', expected 'success'");
-  }
+  envelope.Check(where);
   return out;
 }
 

@@ -91,5 +91,47 @@ TEST(ParseStringData, label_values) {
   EXPECT_EQ(v[1], "kepler_b");
 }
 
+// Both parsers share the envelope handling; each is pinned on its own so the
+// shared code cannot drift for one of them.
+std::string ErrorOfParse(bool string_data, const std::string& body) {
+  try {
+    if (string_data) {
+      ParseStringData(body, "w");
+    } else {
+      ParseQueryResponse(body, "w");
+    }
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+TEST(ParseStringData, error_envelope_is_surfaced_verbatim) {
+  EXPECT_EQ(ErrorOfParse(true, R"({"status":"error","errorType":"bad_data",)"
+                               R"("error":"invalid label name"})"),
+            "w: bad_data: invalid label name");
+}
+
+TEST(ParseStringData, status_other_than_success_is_malformed) {
+  EXPECT_EQ(ErrorOfParse(true, R"({"status":"pending","data":[]})"),
+            "w: malformed response: status is 'pending', expected 'success'");
+  EXPECT_EQ(ErrorOfParse(true, R"({"data":["a"]})"),
+            "w: malformed response: status is '', expected 'success'");
+}
+
+TEST(ParseStringData, truncated_body_names_the_byte) {
+  EXPECT_EQ(ErrorOfParse(true, R"({"status":"success","data":["a")"),
+            "w: malformed response: unexpected end of body at byte 31");
+  EXPECT_EQ(ErrorOfParse(true, "{}"),
+            "w: malformed response: empty object at byte 2");
+}
+
+TEST(ParseQueryResponse, status_other_than_success_is_malformed) {
+  EXPECT_EQ(ErrorOfParse(false,
+                         R"({"status":"pending","data":{"resultType":"vector",)"
+                         R"("result":[]}})"),
+            "w: malformed response: status is 'pending', expected 'success'");
+}
+
 }  // namespace
 }  // namespace podpower::prom

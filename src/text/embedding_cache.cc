@@ -1,26 +1,17 @@
 #include "text/embedding_cache.h"
 
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 
 #include "io/error.h"
 #include "io/parquet.h"
+#include "io/sha256.h"
 
 namespace podpower::text {
 
 std::string EmbeddingCache::TextSha256(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return io::Sha256Hex(text);
 }
 
 EmbeddingCache::EmbeddingCache(const SentenceEncoder& encoder, std::string path)

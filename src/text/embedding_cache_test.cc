@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "io/error.h"
 #include "io/parquet.h"
@@ -33,6 +35,21 @@ class EmbeddingCacheTest : public ::testing::Test {
 std::string* EmbeddingCacheTest::dir_ = nullptr;
 SentenceEncoder* EmbeddingCacheTest::encoder_ = nullptr;
 
+// A cache file with one row, written by the Parquet writer rather than by the
+// cache, so the tests control exactly what the cache reads.
+void WriteOneRowCache(const std::string& path, const std::string& text_sha256,
+                      const std::string& model_fingerprint,
+                      const std::vector<float>& embedding) {
+  io::Table t;
+  t.AddColumn("text_sha256", io::ColumnType::kString);
+  t.AddColumn("model_fingerprint", io::ColumnType::kString);
+  t.AddColumn("embedding", io::ColumnType::kFloatList);
+  t.columns()[0].AppendString(text_sha256);
+  t.columns()[1].AppendString(model_fingerprint);
+  t.columns()[2].AppendFloatList(std::span<const float>(embedding));
+  io::WriteParquet(t, path);
+}
+
 TEST_F(EmbeddingCacheTest, text_sha256_is_the_standard_digest) {
   // FIPS 180-2 test vector.
   EXPECT_EQ(EmbeddingCache::TextSha256("abc"),
@@ -53,17 +70,8 @@ TEST_F(EmbeddingCacheTest, repeats_are_computed_once_and_equal_the_encoder) {
 
 TEST_F(EmbeddingCacheTest, parquet_round_trip_keeps_vectors_and_other_models) {
   const std::string path = *dir_ + "/cache.parquet";
-  {
-    io::Table other;
-    other.AddColumn("text_sha256", io::ColumnType::kString);
-    other.AddColumn("model_fingerprint", io::ColumnType::kString);
-    other.AddColumn("embedding", io::ColumnType::kFloatList);
-    other.columns()[0].AppendString(EmbeddingCache::TextSha256("pod"));
-    other.columns()[1].AppendString("another-model");
-    std::vector<float> v = {1, 2, 3};
-    other.columns()[2].AppendFloatList(std::span<const float>(v));
-    io::WriteParquet(other, path);
-  }
+  WriteOneRowCache(path, EmbeddingCache::TextSha256("pod"), "another-model",
+                   {1, 2, 3});
   std::vector<std::vector<float>> want;
   {
     EmbeddingCache cache(*encoder_, path);
@@ -81,15 +89,7 @@ TEST_F(EmbeddingCacheTest, parquet_round_trip_keeps_vectors_and_other_models) {
 
 TEST_F(EmbeddingCacheTest, wrong_length_vector_for_this_model_is_an_error) {
   const std::string path = *dir_ + "/bad.parquet";
-  io::Table t;
-  t.AddColumn("text_sha256", io::ColumnType::kString);
-  t.AddColumn("model_fingerprint", io::ColumnType::kString);
-  t.AddColumn("embedding", io::ColumnType::kFloatList);
-  t.columns()[0].AppendString("00");
-  t.columns()[1].AppendString(encoder_->fingerprint());
-  std::vector<float> v = {1, 2};
-  t.columns()[2].AppendFloatList(std::span<const float>(v));
-  io::WriteParquet(t, path);
+  WriteOneRowCache(path, "00", encoder_->fingerprint(), {1, 2});
   try {
     EmbeddingCache cache(*encoder_, path);
     FAIL();

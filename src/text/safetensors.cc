@@ -1,7 +1,6 @@
 #include "text/safetensors.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 
 #include "io/atomic_file.h"
 #include "io/error.h"
+#include "io/sha256.h"
 
 namespace podpower::text {
 namespace {
@@ -245,17 +245,8 @@ std::vector<float> SafetensorsFile::ReadFloats(
 }
 
 std::string SafetensorsFile::Sha256Hex() const {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data_, size_, digest, &len, EVP_sha256(), nullptr) != 1)
-    throw Error(path_ + ": sha256 failed");
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return io::Sha256Hex(
+      std::string_view(reinterpret_cast<const char*>(data_), size_), path_);
 }
 
 void WriteSafetensors(const std::string& path,
