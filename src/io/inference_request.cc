@@ -265,9 +265,17 @@ Json ToJson(const InferenceRequest& record) {
 }
 
 std::string SpecHash(const InferenceRequest& record) {
-  std::string text =
-      PythonJsonDumps(record.raw.is_null() ? ToJson(record) : record.raw, true);
-  return Sha256Hex(text).substr(0, 16);
+  const nlohmann::ordered_json& object =
+      record.raw.is_null() ? ToJson(record) : record.raw;
+  // The live collector's observation fields would give the same spec a new
+  // hash on every sighting; the original's records never carry them, so
+  // leaving them out keeps its hashes unchanged.
+  bool observed = false;
+  for (const char* key : kObservationFields) observed |= object.contains(key);
+  if (!observed) return Sha256Hex(PythonJsonDumps(object, true)).substr(0, 16);
+  nlohmann::ordered_json spec = object;
+  for (const char* key : kObservationFields) spec.erase(key);
+  return Sha256Hex(PythonJsonDumps(spec, true)).substr(0, 16);
 }
 
 NdjsonReadResult ReadInferenceRequests(const std::string& path,

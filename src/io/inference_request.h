@@ -65,8 +65,14 @@ InferenceRequest ParseInferenceRequest(const nlohmann::ordered_json& object,
 // The original's JSON object, fields in its order, nulls written as null.
 nlohmann::ordered_json ToJson(const InferenceRequest& record);
 
+// Fields the live collector adds that describe one sighting of a workload, not
+// its pod spec; SpecHash leaves them out.
+inline constexpr const char* kObservationFields[] = {
+    "event", "uid", "resource_version", "observed_at", "replicas", "schedule"};
+
 // First 16 hex chars of sha256 over Python's json.dumps(raw, sort_keys=True)
-// (see python_json.h); over ToJson(record) when raw is null.
+// (see python_json.h), with kObservationFields removed first. For the
+// original's records (which have none of them) this is exactly its _spec_hash.
 std::string SpecHash(const InferenceRequest& record);
 
 struct NdjsonReadOptions {

@@ -195,3 +195,28 @@ TEST(InferenceRequest, write_is_atomic_and_round_trips) {
 
 }  // namespace
 }  // namespace podpower::io
+
+namespace podpower::io {
+namespace {
+
+TEST(SpecHash, observation_fields_of_the_live_collector_do_not_change_it) {
+  auto records = ReadInferenceRequests(
+                     std::string(PODPOWER_SOURCE_DIR) +
+                     "/examples/data/cluster-b/inference_requests.ndjson")
+                     .records;
+  InferenceRequest sighting = records[0];
+  const std::string original = SpecHash(sighting);
+  sighting.raw["event"] = "MODIFIED";
+  sighting.raw["uid"] = "3f1c-uid";
+  sighting.raw["resource_version"] = "12345";
+  sighting.raw["observed_at"] = "2026-11-28T00:03:04.123Z";
+  sighting.raw["replicas"] = 3;
+  sighting.raw["schedule"] = nullptr;
+  EXPECT_EQ(SpecHash(sighting), original);
+  // A field that shapes the pod does change it.
+  sighting.raw["effective_gpu_count"] = 1;
+  EXPECT_NE(SpecHash(sighting), original);
+}
+
+}  // namespace
+}  // namespace podpower::io

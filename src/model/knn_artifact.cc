@@ -12,8 +12,8 @@
 
 #include "io/atomic_file.h"
 #include "io/error.h"
+#include "io/sha256.h"
 #include "model/knn.h"
-#include "model/sha256.h"
 
 namespace podpower::model {
 namespace {
@@ -96,7 +96,7 @@ void KnnModel::Save(const std::string& path) const {
   AppendArray(&bytes, features_);
   AppendArray(&bytes, labels_);
   AppendArray(&bytes, workload_index_);
-  const auto digest = Sha256(bytes);
+  const auto digest = io::Sha256(bytes);
   bytes.append(reinterpret_cast<const char*>(digest.data()), digest.size());
   io::AtomicFile file(path);
   file.stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -121,7 +121,7 @@ KnnModel KnnModel::Load(const std::string& path) {
                 ", this podpower reads version " + std::to_string(kVersion));
   }
   const std::string_view body(bytes.data(), bytes.size() - kDigest);
-  const auto digest = Sha256(body);
+  const auto digest = io::Sha256(body);
   if (std::memcmp(digest.data(), bytes.data() + body.size(), kDigest) != 0) {
     throw Error(path +
                 ": model checksum mismatch (file is corrupt or truncated)");

@@ -37,6 +37,7 @@ ordered_json PredictOut(const predict::WorkloadPrediction& p,
   out["predicted_watts"] = watts ? ordered_json(*watts) : ordered_json();
   out["model_fingerprint"] = artifacts.fingerprint;
   out["spread"] = std::move(full["spread"]);
+  if (full.contains("interval")) out["interval"] = std::move(full["interval"]);
   out["decided_by_tie"] = std::move(full["decided_by_tie"]);
   out["neighbours"] = std::move(full["neighbours"]);
   return out;

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "io/error.h"
-#include "model/sha256.h"
+#include "io/sha256.h"
 
 namespace podpower::serve {
 namespace {
@@ -34,9 +34,7 @@ std::shared_ptr<const Artifacts> LoadArtifacts(const ArtifactPaths& paths) {
   // Hash the bytes first and load from the same files: a writer replacing a
   // file in between at worst makes the next poll see a change and reload.
   const std::string bytes = ReadBytes(paths.encoder) + ReadBytes(paths.model);
-  const auto digest = model::Sha256(bytes);
-  std::string hex;
-  for (size_t i = 0; i < 8; ++i) hex += fmt::format("{:02x}", digest[i]);
+  const std::string hex = io::Sha256Hex(bytes).substr(0, 16);
   auto artifacts = std::make_shared<Artifacts>();
   artifacts->predictor =
       predict::Predictor::Load(paths.encoder, paths.model, paths.sbert_model);
