@@ -20,9 +20,9 @@
 #include <thread>
 #include <vector>
 
+#include "io/temp_dir.h"
 #include "text/random_model.h"
 #include "text/sentence_encoder.h"
-#include "text/temp_dir.h"
 
 namespace {
 
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const std::string dir = podpower::text::MakeTempDir("podpower-text-bench");
+  const std::string dir = podpower::io::MakeTempDir("podpower-text-bench");
   auto spec = podpower::text::MiniLmShapedSpec();
   spec.words.clear();
   for (int i = 0; i < 1000; ++i)

@@ -10,9 +10,9 @@
 #include "encode/text_bundle.h"
 #include "io/error.h"
 #include "io/parquet.h"
+#include "io/temp_dir.h"
 #include "text/random_model.h"
 #include "text/sentence_encoder.h"
-#include "text/temp_dir.h"
 
 namespace podpower::encode {
 namespace {
@@ -23,7 +23,7 @@ const std::string kRecords =
     "/examples/data/cluster-b/inference_requests.ndjson";
 
 TEST(SentenceEmbedder, text_block_equals_sentence_encoder_and_cache_is_reused) {
-  const std::string dir = text::MakeTempDir("podpower-sbert");
+  const std::string dir = io::MakeTempDir("podpower-sbert");
   text::RandomModelSpec spec;
   spec.words = {"kube",     "system",     "coredns",    "nginx",
                 "ingress",  "controller", "deployment", "job",

@@ -35,21 +35,6 @@ std::string Str(const io::Column* c, size_t r) {
   return c == nullptr || c->is_null(r) ? std::string() : c->strings[r];
 }
 
-model::TrainingRows Subset(const model::TrainingRows& rows,
-                           const std::vector<size_t>& index) {
-  model::TrainingRows out;
-  out.dim = rows.dim;
-  out.features.reserve(index.size() * rows.dim);
-  for (size_t i : index) {
-    out.features.insert(out.features.end(),
-                        rows.features.begin() + i * rows.dim,
-                        rows.features.begin() + (i + 1) * rows.dim);
-    out.labels.push_back(rows.labels[i]);
-    out.workloads.push_back(rows.workloads[i]);
-  }
-  return out;
-}
-
 // Consecutive neighbours of one workload read as one entry.
 std::string SummarizeNeighbours(const model::Prediction& p) {
   std::string out;
@@ -153,8 +138,8 @@ SchemeResult RunScheme(const Evaluation& e, std::string name,
           "{}: {} fold {} leaves {} training rows, fewer than --neighbors {}",
           e.data.source, s.name, f, train.size(), opt.knn.k));
     }
-    const auto model = model::KnnModel::Fit(Subset(rows, train), opt.knn, {});
-    const auto test_rows = Subset(rows, test);
+    const auto model = model::KnnModel::Fit(rows.Subset(train), opt.knn, {});
+    const auto test_rows = rows.Subset(test);
     const auto predictions =
         model.PredictBatch(test_rows.features, test.size(), true);
     std::vector<double> predicted(test.size());

@@ -24,23 +24,12 @@
 #include <vector>
 
 #include "io/error.h"
+#include "io/temp_dir.h"
 
 namespace podpower::testing {
 
-// A fresh private folder "<$TMPDIR or /tmp>/<prefix>-XXXXXX" (mkdtemp), so
-// concurrent test processes (ctest -j, release and ASan side by side) never
-// share one. The caller owns it and removes it. Throws podpower::Error when it
-// cannot be created. (text/temp_dir.h has the same function for non-test code;
-// io cannot depend on text.)
-inline std::string MakeTempDir(const std::string& prefix) {
-  const char* base = std::getenv("TMPDIR");
-  std::string path =
-      std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
-  if (mkdtemp(path.data()) == nullptr)
-    throw Error(path +
-                ": cannot create temporary folder: " + std::strerror(errno));
-  return path;
-}
+// A fresh private folder (io/temp_dir.h); the caller removes it.
+using io::MakeTempDir;
 
 // The whole file's bytes; "" when it cannot be opened (the test's comparison
 // then fails and shows what was expected).

@@ -17,6 +17,21 @@ extern "C" void sgemm_(const char* transa, const char* transb, const int* m,
                        const int* ldc);
 
 namespace podpower::model {
+
+TrainingRows TrainingRows::Subset(const std::vector<size_t>& index) const {
+  TrainingRows out;
+  out.dim = dim;
+  out.features.reserve(index.size() * dim);
+  out.labels.reserve(index.size());
+  out.workloads.reserve(index.size());
+  for (size_t i : index) {
+    out.features.insert(out.features.end(), features.begin() + i * dim,
+                        features.begin() + (i + 1) * dim);
+    out.labels.push_back(labels[i]);
+    out.workloads.push_back(workloads[i]);
+  }
+  return out;
+}
 namespace {
 
 constexpr double kFloatEps = 0x1p-24;   // unit roundoff of float32

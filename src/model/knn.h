@@ -66,6 +66,8 @@ struct TrainingRows {
   std::vector<double> labels;
   std::vector<std::string> workloads;
   size_t rows() const { return labels.size(); }
+  // The rows at `index`, in that order (a CV fold's training or test part).
+  TrainingRows Subset(const std::vector<size_t>& index) const;
 };
 
 struct Neighbour {

@@ -13,21 +13,6 @@
 namespace podpower::model {
 namespace {
 
-TrainingRows Subset(const TrainingRows& rows,
-                    const std::vector<size_t>& index) {
-  TrainingRows out;
-  out.dim = rows.dim;
-  out.features.reserve(index.size() * rows.dim);
-  for (size_t i : index) {
-    out.features.insert(out.features.end(),
-                        rows.features.begin() + i * rows.dim,
-                        rows.features.begin() + (i + 1) * rows.dim);
-    out.labels.push_back(rows.labels[i]);
-    out.workloads.push_back(rows.workloads[i]);
-  }
-  return out;
-}
-
 size_t DistinctWorkloads(const TrainingRows& rows) {
   return std::set<std::string>(rows.workloads.begin(), rows.workloads.end())
       .size();
@@ -70,8 +55,8 @@ double GroupCvMae(const TrainingRows& rows, const KnnOptions& options) {
       (fold[i] == f ? test : train).push_back(i);
     if (train.size() < static_cast<size_t>(options.k))
       return std::numeric_limits<double>::quiet_NaN();
-    const auto model = KnnModel::Fit(Subset(rows, train), options, {});
-    const auto test_rows = Subset(rows, test);
+    const auto model = KnnModel::Fit(rows.Subset(train), options, {});
+    const auto test_rows = rows.Subset(test);
     const auto p = model.PredictBatch(test_rows.features, test.size(), false);
     for (size_t i = 0; i < test.size(); ++i)
       abs_sum += std::fabs(p[i].value - test_rows.labels[i]);
@@ -101,13 +86,13 @@ SearchResult SearchKnn(const TrainingRows& rows, const SearchSpace& space) {
     std::vector<size_t> train, test;
     for (size_t i = 0; i < rows.rows(); ++i)
       (fold[i] == f ? test : train).push_back(i);
-    const TrainingRows train_rows = Subset(rows, train);
+    const TrainingRows train_rows = rows.Subset(train);
     SettingScore inner = Best(train_rows, space, nullptr);
     if (std::isnan(inner.mae)) inner = best;  // one workload left: no inner CV
     result.outer_choices.push_back(inner.options);
     if (train.size() < static_cast<size_t>(inner.options.k)) continue;
     const auto model = KnnModel::Fit(train_rows, inner.options, {});
-    const auto test_rows = Subset(rows, test);
+    const auto test_rows = rows.Subset(test);
     const auto p = model.PredictBatch(test_rows.features, test.size(), false);
     for (size_t i = 0; i < test.size(); ++i) {
       abs_sum += std::fabs(p[i].value - test_rows.labels[i]);

@@ -23,22 +23,6 @@ std::string Where(const io::Table& table) {
   return table.source.empty() ? std::string("training table") : table.source;
 }
 
-// Rows of `rows` selected by `index`.
-TrainingRows Subset(const TrainingRows& rows,
-                    const std::vector<size_t>& index) {
-  TrainingRows out;
-  out.dim = rows.dim;
-  out.features.reserve(index.size() * rows.dim);
-  for (size_t i : index) {
-    out.features.insert(out.features.end(),
-                        rows.features.begin() + i * rows.dim,
-                        rows.features.begin() + (i + 1) * rows.dim);
-    out.labels.push_back(rows.labels[i]);
-    out.workloads.push_back(rows.workloads[i]);
-  }
-  return out;
-}
-
 }  // namespace
 
 bool IsKnownTarget(const std::string& target) {
@@ -172,8 +156,8 @@ CvResult CrossValidate(const TrainingRows& rows, const KnnOptions& options) {
           "--neighbors {}",
           f, train.size(), options.k));
     }
-    const TrainingRows train_rows = Subset(rows, train);
-    const TrainingRows test_rows = Subset(rows, test);
+    const TrainingRows train_rows = rows.Subset(train);
+    const TrainingRows test_rows = rows.Subset(test);
     const KnnModel model = KnnModel::Fit(train_rows, options, {});
     const auto predictions =
         model.PredictBatch(test_rows.features, test.size(), false);

@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "io/error.h"
+#include "io/temp_dir.h"
 #include "text/random_model.h"
-#include "text/temp_dir.h"
 
 namespace podpower::text {
 namespace {
@@ -20,7 +20,7 @@ namespace {
 class EmbedTextsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(MakeTempDir("podpower-embed-test"));
+    dir_ = new std::string(io::MakeTempDir("podpower-embed-test"));
     WriteRandomModelFolder(*dir_ + "/model", RandomModelSpec{});
   }
   static void TearDownTestSuite() {

@@ -11,8 +11,8 @@
 
 #include "io/error.h"
 #include "io/parquet.h"
+#include "io/temp_dir.h"
 #include "text/random_model.h"
-#include "text/temp_dir.h"
 
 namespace podpower::text {
 namespace {
@@ -20,7 +20,7 @@ namespace {
 class EmbeddingCacheTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(MakeTempDir("podpower-embedding-cache-test"));
+    dir_ = new std::string(io::MakeTempDir("podpower-embedding-cache-test"));
     WriteRandomModelFolder(*dir_ + "/model", RandomModelSpec{});
     encoder_ = SentenceEncoder::Load(*dir_ + "/model", 1).release();
   }

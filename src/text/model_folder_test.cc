@@ -13,10 +13,10 @@
 #include <string>
 
 #include "io/error.h"
+#include "io/temp_dir.h"
 #include "text/random_model.h"
 #include "text/safetensors.h"
 #include "text/sentence_encoder.h"
-#include "text/temp_dir.h"
 
 namespace podpower::text {
 namespace {
@@ -24,7 +24,7 @@ namespace {
 class ModelFolderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = MakeTempDir("podpower-mf");
+    dir_ = io::MakeTempDir("podpower-mf");
     WriteRandomModelFolder(dir_, RandomModelSpec{});
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

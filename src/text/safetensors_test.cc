@@ -12,14 +12,14 @@
 #include <string>
 
 #include "io/error.h"
-#include "text/temp_dir.h"
+#include "io/temp_dir.h"
 
 namespace podpower::text {
 namespace {
 
 class Safetensors : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = MakeTempDir("podpower-st"); }
+  void SetUp() override { dir_ = io::MakeTempDir("podpower-st"); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // A file with `header` (padded to 8) and `data_bytes` zero bytes of data.

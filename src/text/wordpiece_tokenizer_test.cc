@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "io/error.h"
-#include "text/temp_dir.h"
+#include "io/temp_dir.h"
 
 namespace podpower::text {
 namespace {
@@ -209,7 +209,7 @@ TEST(WordPiece, truncation_keeps_exactly_254_wordpieces_at_256) {
 
 class TokenizerFolder : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = MakeTempDir("podpower-tok"); }
+  void SetUp() override { dir_ = io::MakeTempDir("podpower-tok"); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   void Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name) << text;

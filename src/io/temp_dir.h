@@ -3,8 +3,8 @@
 // mkdtemp under $TMPDIR (default /tmp), so concurrent test processes (ctest -j,
 // a release and an ASan run side by side) never share one. The caller owns the
 // folder and removes it. Throws podpower::Error when it cannot be created.
-#ifndef PODPOWER_TEXT_TEMP_DIR_H_
-#define PODPOWER_TEXT_TEMP_DIR_H_
+#ifndef PODPOWER_IO_TEMP_DIR_H_
+#define PODPOWER_IO_TEMP_DIR_H_
 
 #include <stdlib.h>
 
@@ -14,7 +14,7 @@
 
 #include "io/error.h"
 
-namespace podpower::text {
+namespace podpower::io {
 
 inline std::string MakeTempDir(const std::string& prefix) {
   const char* base = std::getenv("TMPDIR");
@@ -26,6 +26,6 @@ inline std::string MakeTempDir(const std::string& prefix) {
   return path;
 }
 
-}  // namespace podpower::text
+}  // namespace podpower::io
 
-#endif  // PODPOWER_TEXT_TEMP_DIR_H_
+#endif  // PODPOWER_IO_TEMP_DIR_H_
