@@ -17,6 +17,23 @@ namespace {
 
 using testing::TempDir;
 
+// The cv / cv_share oracles' input: features, labels, groups and settings of
+// `rows`, as tests/oracle/knn_sklearn.py reads them from `dir`.
+void WriteCvOracleInput(const TempDir& dir, const TrainingRows& rows,
+                        const KnnOptions& options) {
+  testing::WriteF64(dir / "X.f64",
+                    {rows.features.begin(), rows.features.end()});
+  testing::WriteF64(dir / "y.f64", rows.labels);
+  std::ofstream(dir / "groups.json") << nlohmann::json(rows.workloads).dump();
+  std::ofstream(dir / "meta.json") << nlohmann::json{
+      {"n", rows.rows()},
+      {"d", rows.dim},
+      {"k", options.k},
+      {"metric", MetricName(options.metric)},
+      {"weights",
+       WeightsName(options.weights)}}.dump();
+}
+
 void ExpectRelativelyEqual(double got, double want, const std::string& what) {
   EXPECT_LE(std::fabs(got - want),
             1e-9 * std::max(std::fabs(want), 1e-300) + 1e-300)
@@ -100,16 +117,7 @@ TEST_P(ClusterAVsSklearn,
       rows.rows(), MetricName(metric).c_str(), WeightsName(weights).c_str(),
       FormatCvLine(cv).c_str(), cv.tie_decided, rows.rows());
   TempDir dir;
-  testing::WriteF64(dir / "X.f64",
-                    {rows.features.begin(), rows.features.end()});
-  testing::WriteF64(dir / "y.f64", rows.labels);
-  std::ofstream(dir / "groups.json") << nlohmann::json(rows.workloads).dump();
-  std::ofstream(dir / "meta.json") << nlohmann::json{
-      {"n", rows.rows()},
-      {"d", rows.dim},
-      {"k", 5},
-      {"metric", MetricName(metric)},
-      {"weights", WeightsName(weights)}}.dump();
+  WriteCvOracleInput(dir, rows, {5, metric, weights});
   ASSERT_EQ(testing::RunOracle("cv", dir.path().string()), 0);
   const auto folds =
       nlohmann::json::parse(testing::ReadText(dir / "folds.json"));
@@ -152,16 +160,7 @@ TEST(ClusterAVsSklearnRaw,
       rows.rows(), loaded.dropped_non_finite, FormatCvLine(cv).c_str(),
       cv.tie_decided);
   TempDir dir;
-  testing::WriteF64(dir / "X.f64",
-                    {rows.features.begin(), rows.features.end()});
-  testing::WriteF64(dir / "y.f64", rows.labels);
-  std::ofstream(dir / "groups.json") << nlohmann::json(rows.workloads).dump();
-  std::ofstream(dir / "meta.json") << nlohmann::json{
-      {"n", rows.rows()},
-      {"d", rows.dim},
-      {"k", 5},
-      {"metric", "cosine"},
-      {"weights", "uniform"}}.dump();
+  WriteCvOracleInput(dir, rows, {5, Metric::kCosine, Weights::kUniform});
   ASSERT_EQ(testing::RunOracle("cv", dir.path().string()), 0);
   const auto folds =
       nlohmann::json::parse(testing::ReadText(dir / "folds.json"));
@@ -220,16 +219,7 @@ TEST_P(ClusterATieRule, unaggregated_cv_equals_numpy_tie_sharing_oracle) {
               MetricName(metric).c_str(), WeightsName(weights).c_str(),
               FormatCvLine(cv).c_str(), cv.tie_decided, rows.rows());
   TempDir dir;
-  testing::WriteF64(dir / "X.f64",
-                    {rows.features.begin(), rows.features.end()});
-  testing::WriteF64(dir / "y.f64", rows.labels);
-  std::ofstream(dir / "groups.json") << nlohmann::json(rows.workloads).dump();
-  std::ofstream(dir / "meta.json") << nlohmann::json{
-      {"n", rows.rows()},
-      {"d", rows.dim},
-      {"k", 5},
-      {"metric", MetricName(metric)},
-      {"weights", WeightsName(weights)}}.dump();
+  WriteCvOracleInput(dir, rows, {5, metric, weights});
   ASSERT_EQ(testing::RunOracle("cv_share", dir.path().string()), 0);
   const auto want = testing::ReadF64(dir / "pred.f64");
   ASSERT_EQ(want.size(), rows.rows());
