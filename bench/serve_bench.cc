@@ -1,7 +1,8 @@
 // Artifacts for bench/serve_bench.sh: an encoder with the hashed text block
-// and a KNN model of N synthetic workloads (default 10,000), plus one request
-// body. `serve_bench DIR [ROWS] [HASH_DIM]` writes DIR/encoder.ppenc,
-// DIR/model.ppknn and DIR/request.json.
+// and a KNN model of N synthetic workloads (default 10,000), plus request
+// bodies. `serve_bench DIR [ROWS] [HASH_DIM]` writes DIR/encoder.ppenc,
+// DIR/model.ppknn, DIR/request.json (one body) and DIR/requests.ndjson (200
+// different bodies, none in the training set, which wrk takes in turn).
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -40,9 +41,11 @@ int main(int argc, char** argv) {
   encoder.Save(dir + "/encoder.ppenc");
   model::KnnModel::Fit(training, model::KnnOptions{}, metadata)
       .Save(dir + "/model.ppknn");
-  // A request that is not in the training set.
-  const auto query = encode::SyntheticRequests(1, 7)[0];
-  std::ofstream(dir + "/request.json") << io::ToJson(query).dump();
+  // Requests that are not in the training set (another seed).
+  const auto queries = encode::SyntheticRequests(200, 7);
+  std::ofstream(dir + "/request.json") << io::ToJson(queries[0]).dump();
+  std::ofstream bodies(dir + "/requests.ndjson");
+  for (const auto& q : queries) bodies << io::ToJson(q).dump() << "\n";
   std::printf("%zu rows x %zu features\n", rows, encoder.dim());
   return 0;
 }

@@ -117,9 +117,10 @@ class KnnModel {
   Prediction Predict(std::span<const float> query,
                      bool with_neighbours = true) const;
 
-  // `count` queries, row-major. Candidates come from a BLAS sgemm over blocks
-  // of queries, then every query is finished in parallel. Same results as
-  // Predict on each row.
+  // `count` queries, row-major. Candidate scores come from a BLAS sgemm over
+  // blocks of queries, or, for sparse queries (one-hot, hashed text) and lone
+  // queries, from summing only the columns of their non-zero features; then
+  // every query is finished in parallel. Same results as Predict on each row.
   std::vector<Prediction> PredictBatch(std::span<const float> queries,
                                        size_t count,
                                        bool with_neighbours = false) const;
@@ -152,8 +153,8 @@ class KnnModel {
   // order).
   double ExactDistance(std::span<const float> query, double query_norm,
                        size_t row) const;
-  // Queries [start, start + count): one sgemm, then Finish per query into
-  // out[start + q].
+  // Queries [start, start + count): approximate scores (sgemm or column
+  // sums), then Finish per query into out[start + q].
   void PredictBlock(std::span<const float> queries, size_t start, size_t count,
                     bool with_neighbours, Prediction* out) const;
   // From one query's sgemm dot products: every row whose exact distance is <=
@@ -173,9 +174,10 @@ class KnnModel {
   std::vector<std::string> workload_names_;  // distinct, sorted
 
   // Derived: squared norms (euclidean) or norms (cosine) in float64, and the
-  // float32 rows fed to sgemm (unit rows for cosine, zero rows stay zero).
+  // float32 rows searched (unit rows for cosine, zero rows stay zero; raw rows
+  // for euclidean) stored feature-major: column i = feature i of all rows.
   std::vector<double> norms_;
-  std::vector<float> search_rows_;
+  std::vector<float> search_columns_;
   std::vector<float>
       search_norms2_;  // euclidean: float32 squared norms for the scores
   double max_norm_ = 0;

@@ -230,47 +230,71 @@ TEST(Knn, batch_and_single_predictions_agree_and_weights_sum_to_one) {
 }
 
 // Brute-force reference: the exact rule applied to all rows, no candidate
-// pruning.
+// pruning. Dense rows with a large offset (severe float32 cancellation in the
+// norm expansion) go through sgemm in a batch; sparse rows (one-hot and hashed
+// blocks) through the column sums; lone queries through the column sums
+// either way.
 TEST(Knn, candidate_pruning_never_loses_a_neighbour) {
   std::mt19937_64 rng(5);
   std::normal_distribution<float> normal;
-  for (Metric metric : {Metric::kCosine, Metric::kEuclidean}) {
-    TrainingRows rows;
-    rows.dim = 64;
-    for (size_t i = 0; i < 3000; ++i) {
-      // Large offset makes float32 norm-expansion cancellation severe.
-      for (size_t j = 0; j < rows.dim; ++j)
-        rows.features.push_back(100.0f + normal(rng));
-      rows.labels.push_back(i);
-      rows.workloads.push_back("w");
-    }
-    const auto model = KnnModel::Fit(rows, {5, metric, Weights::kUniform}, {});
-    for (size_t q = 0; q < 40; ++q) {
-      const std::span<const float> query(&rows.features[q * 37 * rows.dim],
-                                         rows.dim);
-      std::vector<float> perturbed(query.begin(), query.end());
-      perturbed[q % rows.dim] += 0.01f;
-      const auto p = model.Predict(perturbed);
-      // Exact distances to all rows in float64.
-      std::vector<double> d(rows.rows());
-      double qn = 0;
-      for (float v : perturbed) qn += double(v) * v;
-      for (size_t j = 0; j < rows.rows(); ++j) {
-        double s = 0, dot = 0, yn = 0;
-        for (size_t i = 0; i < rows.dim; ++i) {
-          const double y = rows.features[j * rows.dim + i];
-          s += (perturbed[i] - y) * (perturbed[i] - y);
-          dot += perturbed[i] * y;
-          yn += y * y;
+  std::uniform_int_distribution<size_t> pick(0, 63);
+  for (const bool sparse : {false, true}) {
+    for (Metric metric : {Metric::kCosine, Metric::kEuclidean}) {
+      SCOPED_TRACE(fmt::format("{} {}", sparse ? "sparse" : "dense",
+                               MetricName(metric)));
+      TrainingRows rows;
+      rows.dim = 64;
+      for (size_t i = 0; i < 3000; ++i) {
+        std::vector<float> row(rows.dim, sparse ? 0.0f : 100.0f);
+        if (sparse) {
+          for (int t = 0; t < 5; ++t) row[pick(rng)] += 1.0f;
+          row[0] = normal(rng);
+        } else {
+          for (float& v : row) v += normal(rng);
         }
-        d[j] = metric == Metric::kEuclidean ? std::sqrt(s)
-                                            : 1 - dot / std::sqrt(qn * yn);
+        rows.features.insert(rows.features.end(), row.begin(), row.end());
+        rows.labels.push_back(i);
+        rows.workloads.push_back("w");
       }
-      std::vector<double> sorted = d;
-      std::nth_element(sorted.begin(), sorted.begin() + 4, sorted.end());
-      const double kth = sorted[4];
-      for (const auto& n : p.neighbours) EXPECT_LE(d[n.row], kth + 1e-9);
-      EXPECT_NEAR(p.neighbours.back().distance, std::max(kth, 0.0), 1e-9);
+      const auto model =
+          KnnModel::Fit(rows, {5, metric, Weights::kUniform}, {});
+      std::vector<float> queries;
+      for (size_t q = 0; q < 40; ++q) {
+        const float* row = &rows.features[q * 37 * rows.dim];
+        queries.insert(queries.end(), row, row + rows.dim);
+        queries[q * rows.dim + q % rows.dim] += 0.01f;
+      }
+      const auto batch = model.PredictBatch(queries, 40, true);
+      for (size_t q = 0; q < 40; ++q) {
+        const std::span<const float> query(&queries[q * rows.dim], rows.dim);
+        const auto p = model.Predict(query);
+        // Exact distances to all rows in float64.
+        std::vector<double> d(rows.rows());
+        double qn = 0;
+        for (float v : query) qn += double(v) * v;
+        for (size_t j = 0; j < rows.rows(); ++j) {
+          double s = 0, dot = 0, yn = 0;
+          for (size_t i = 0; i < rows.dim; ++i) {
+            const double y = rows.features[j * rows.dim + i];
+            s += (query[i] - y) * (query[i] - y);
+            dot += query[i] * y;
+            yn += y * y;
+          }
+          d[j] = metric == Metric::kEuclidean ? std::sqrt(s)
+                                              : 1 - dot / std::sqrt(qn * yn);
+        }
+        std::vector<double> sorted = d;
+        std::nth_element(sorted.begin(), sorted.begin() + 4, sorted.end());
+        const double kth = sorted[4];
+        for (const auto& n : p.neighbours) EXPECT_LE(d[n.row], kth + 1e-9);
+        EXPECT_NEAR(p.neighbours.back().distance, std::max(kth, 0.0), 1e-9);
+        ASSERT_EQ(p.neighbours.size(), batch[q].neighbours.size());
+        for (size_t i = 0; i < p.neighbours.size(); ++i) {
+          EXPECT_EQ(p.neighbours[i].row, batch[q].neighbours[i].row);
+          EXPECT_EQ(p.neighbours[i].distance, batch[q].neighbours[i].distance);
+        }
+        EXPECT_EQ(p.value, batch[q].value);
+      }
     }
   }
 }

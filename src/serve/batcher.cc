@@ -13,6 +13,10 @@ struct PredictionBatcher::Job {
   std::optional<predict::WorkloadPrediction> result;
   std::exception_ptr error;
   bool done = false;
+  // Signalled when the job is done, or when it is first in the queue and a
+  // batch slot has freed up: each wake-up has one addressee, so a finished
+  // batch does not stir every waiting request thread.
+  std::condition_variable wake;
 };
 
 PredictionBatcher::PredictionBatcher(size_t max_batch, size_t max_running,
@@ -53,7 +57,7 @@ void PredictionBatcher::Run(const std::vector<Job*>& batch) {
 
 predict::WorkloadPrediction PredictionBatcher::Predict(
     const predict::Predictor& predictor, const io::InferenceRequest& record) {
-  Job job{&predictor, &record, std::nullopt, nullptr, false};
+  Job job{&predictor, &record, std::nullopt, nullptr, false, {}};
   std::unique_lock lock(mutex_);
   queue_.push_back(&job);
   while (!job.done) {
@@ -72,15 +76,25 @@ predict::WorkloadPrediction PredictionBatcher::Predict(
         }
       }
       ++running_;
+      // Jobs left behind (another predictor, or over max_batch) may use a
+      // slot that is still free.
+      if (!queue_.empty() && running_ < max_running_)
+        queue_.front()->wake.notify_one();
       lock.unlock();
       Run(batch);
       lock.lock();
       --running_;
-      for (Job* j : batch) j->done = true;
-      done_.notify_all();
+      for (Job* j : batch) {
+        j->done = true;
+        if (j != &job) j->wake.notify_one();
+      }
+      // The freed slot goes to the oldest waiting job, which leads the next
+      // batch.
+      if (!queue_.empty() && queue_.front() != &job)
+        queue_.front()->wake.notify_one();
       continue;
     }
-    done_.wait(lock);
+    job.wake.wait(lock);
   }
   lock.unlock();
   if (job.error) std::rethrow_exception(job.error);

@@ -42,7 +42,6 @@ class PredictionBatcher {
   const size_t max_running_;
   Metrics* const metrics_;
   std::mutex mutex_;
-  std::condition_variable done_;
   std::deque<Job*> queue_;  // guarded by mutex_
   size_t running_ = 0;      // guarded by mutex_
 };
