@@ -124,10 +124,14 @@ void EnergySteps::AddChunk(const std::vector<prom::Series>& series) {
 std::map<PodId, std::vector<PodStep>> EnergySteps::TakeSteps() {
   std::map<PodId, std::vector<PodStep>> out;
   for (auto& [pod, pieces] : pending_) {
-    // Counters of one pod were appended one after the other.
-    std::stable_sort(
-        pieces.begin(), pieces.end(),
-        [](const Piece& a, const Piece& b) { return a.step_ms < b.step_ms; });
+    // Counters of one pod were appended one after the other; a pod with one
+    // counter (the common case) is in order already.
+    auto by_step = [](const Piece& a, const Piece& b) {
+      return a.step_ms < b.step_ms;
+    };
+    if (!std::is_sorted(pieces.begin(), pieces.end(), by_step)) {
+      std::stable_sort(pieces.begin(), pieces.end(), by_step);
+    }
     std::vector<PodStep> list;
     list.reserve(pieces.size());
     for (size_t i = 0; i < pieces.size();) {

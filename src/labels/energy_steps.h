@@ -54,7 +54,7 @@ struct SeriesRef {
 
 // One pod's energy over the query step ending at `ts`.
 struct PodStep {
-  double ts = 0;
+  double ts = 0;  // on the grid: (ms(range_start) + k * ms(step)) / 1000
   std::optional<double> energy_j;  // nullopt at the range start (baseline only)
   double covered_s = 0;  // seconds the energy covers (0 without energy)
 };

@@ -15,7 +15,9 @@
 #include "io/parquet.h"
 #include "io/progress.h"
 #include "labels/energy_steps.h"
-#include "labels/parquet_parts.h"
+#include "labels/prefetch.h"
+#include "labels/row_order.h"
+#include "labels/window_writer.h"
 #include "prom/time_range.h"
 
 namespace podpower::labels {
@@ -204,21 +206,90 @@ size_t LoadPromOwners(const prom::Client& client, double start, double end,
 
 namespace {
 
-// Empties a table's rows in place (column pointers stay valid).
-void ClearRows(io::Table& table) {
-  for (io::Column& c : table.columns()) {
-    c.strings.clear();
-    c.ints.clear();
-    c.doubles.clear();
-    c.valid.clear();
-  }
+// Where window-mode rows go: an in-memory table (BuildLabels) or a
+// WindowWriter's temporary database (RunLabels). Pods are registered once;
+// rows name them by the number AddPod returned.
+class WindowSink {
+ public:
+  virtual ~WindowSink() = default;
+  virtual uint32_t AddPod(const PodId& pod, const Workload& workload) = 0;
+  virtual void Add(double ts, uint32_t pod, std::optional<double> avg_power_w,
+                   std::optional<double> energy_step_j) = 0;
+  virtual int64_t rows() const = 0;
+};
+
+WindowPod StringsOf(const PodId& pod, const Workload& w) {
+  return WindowPod{pod.namespace_, w.kind, w.name, pod.pod, w.source};
 }
 
-// The work of BuildLabels. In window mode, whenever at least `flush_rows` rows
-// are buffered they are handed to `flush` and dropped from memory.
+class TableSink : public WindowSink {
+ public:
+  TableSink() {
+    using T = io::ColumnType;
+    for (const auto& [name, type] :
+         std::vector<std::pair<const char*, T>>{{"ts", T::kDouble},
+                                                {"namespace", T::kString},
+                                                {"workload_kind", T::kString},
+                                                {"workload_name", T::kString},
+                                                {"pod", T::kString},
+                                                {"avg_power_w", T::kDouble},
+                                                {"energy_step_j", T::kDouble},
+                                                {"owner_source", T::kString}}) {
+      table_.AddColumn(name, type);
+    }
+  }
+  uint32_t AddPod(const PodId& pod, const Workload& workload) override {
+    pods_.push_back(StringsOf(pod, workload));
+    return static_cast<uint32_t>(pods_.size() - 1);
+  }
+  void Add(double ts, uint32_t pod, std::optional<double> avg_power_w,
+           std::optional<double> energy_step_j) override {
+    const WindowPod& p = pods_.at(pod);
+    auto& c = table_.columns();
+    c[0].AppendDouble(ts);
+    c[1].AppendString(p.namespace_);
+    c[2].AppendString(p.workload_kind);
+    c[3].AppendString(p.workload_name);
+    c[4].AppendString(p.pod);
+    c[5].AppendDouble(avg_power_w);
+    c[6].AppendDouble(energy_step_j);
+    c[7].AppendString(p.owner_source);
+  }
+  int64_t rows() const override { return static_cast<int64_t>(table_.rows()); }
+  io::Table Take() { return std::move(table_); }
+
+ private:
+  io::Table table_;
+  std::vector<WindowPod> pods_;
+};
+
+class WriterSink : public WindowSink {
+ public:
+  explicit WriterSink(WindowWriter* writer) : writer_(writer) {}
+  uint32_t AddPod(const PodId& pod, const Workload& workload) override {
+    return writer_->AddPod(StringsOf(pod, workload));
+  }
+  void Add(double ts, uint32_t pod, std::optional<double> avg_power_w,
+           std::optional<double> energy_step_j) override {
+    writer_->Add(ts, pod, avg_power_w, energy_step_j);
+  }
+  int64_t rows() const override { return writer_->rows(); }
+
+ private:
+  WindowWriter* writer_;
+};
+
+// One fetched piece of raw samples.
+struct Piece {
+  double start = 0;
+  double end = 0;
+  prom::QueryResult result;
+};
+
+// The work of BuildLabels and RunLabels. Window-mode rows go to `window`
+// (required in window mode); job mode returns its table.
 io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
-                        size_t flush_rows,
-                        const std::function<void(const io::Table&)>& flush) {
+                        WindowSink* window) {
   if (options.step <= 0) throw Error("--step: expected a positive duration");
   if (options.end < options.start)
     throw Error("--end: must not be before --start");
@@ -266,102 +337,47 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
                       return ref;
                     });
 
-  std::map<PodId, Workload> workloads;
-  auto workload_of = [&](const PodId& pod) -> const Workload& {
+  const bool window_mode = options.mode == OutputMode::kWindow;
+  if (window_mode && window == nullptr)
+    throw Error("labels: window mode without a row sink");
+  struct PodInfo {
+    Workload workload;
+    uint32_t number = 0;  // the window sink's pod number
+  };
+  std::map<PodId, PodInfo> workloads;
+  auto info_of = [&](const PodId& pod) -> const PodInfo& {
     auto it = workloads.find(pod);
     if (it == workloads.end()) {
-      it = workloads
-               .emplace(pod, owners.Resolve(pod.namespace_, pod.pod, pod.uid,
-                                            options.owner_source))
-               .first;
-      ++sum.owner_sources[it->second.source];
+      PodInfo info;
+      info.workload = owners.Resolve(pod.namespace_, pod.pod, pod.uid,
+                                     options.owner_source);
+      if (window_mode) info.number = window->AddPod(pod, info.workload);
+      it = workloads.emplace(pod, std::move(info)).first;
+      ++sum.owner_sources[it->second.workload.source];
     }
     return it->second;
   };
 
-  // Columns first, pointers after: AddColumn may move earlier columns.
-  io::Table table;
-  const bool window = options.mode == OutputMode::kWindow;
-  using T = io::ColumnType;
-  const std::vector<std::pair<const char*, T>> layout =
-      window
-          ? std::vector<std::pair<const char*, T>>{{"ts", T::kDouble},
-                                                   {"namespace", T::kString},
-                                                   {"workload_kind",
-                                                    T::kString},
-                                                   {"workload_name",
-                                                    T::kString},
-                                                   {"pod", T::kString},
-                                                   {"avg_power_w", T::kDouble},
-                                                   {"energy_step_j",
-                                                    T::kDouble},
-                                                   {"owner_source", T::kString}}
-          : std::vector<std::pair<const char*, T>>{
-                {"namespace", T::kString},      {"workload_kind", T::kString},
-                {"workload_name", T::kString},  {"pod", T::kString},
-                {"avg_power_w", T::kDouble},    {"p95_power_w", T::kDouble},
-                {"total_energy_j", T::kDouble}, {"first_seen", T::kDouble},
-                {"last_seen", T::kDouble},      {"samples", T::kInt64},
-                {"owner_source", T::kString}};
-  for (const auto& [name, type] : layout) table.AddColumn(name, type);
-  io::Column* ts_col = table.Find("ts");
-  io::Column& ns_col = *table.Find("namespace");
-  io::Column& kind_col = *table.Find("workload_kind");
-  io::Column& name_col = *table.Find("workload_name");
-  io::Column& pod_col = *table.Find("pod");
-  io::Column& power_col = *table.Find("avg_power_w");
-  io::Column* energy_col = table.Find("energy_step_j");
-  io::Column* p95_col = table.Find("p95_power_w");
-  io::Column* total_col = table.Find("total_energy_j");
-  io::Column* first_col = table.Find("first_seen");
-  io::Column* last_col = table.Find("last_seen");
-  io::Column* samples_col = table.Find("samples");
-  io::Column& source_col = *table.Find("owner_source");
-
   std::map<PodId, JobStats> jobs;
-  auto consume = [&](std::map<PodId, std::vector<PodStep>>&& finished) {
-    if (window) {
+  std::vector<const std::vector<PodStep>*> lists;
+  std::vector<uint32_t> numbers;
+  auto consume = [&](const std::map<PodId, std::vector<PodStep>>& finished) {
+    if (window_mode) {
       // Rows ordered by time, then namespace and pod, as the original wrote
       // them. `finished` is sorted by pod, so a pod's rank orders pods.
-      struct Row {
-        int64_t ts_ms;
-        uint32_t rank;
-        const PodStep* step;
-      };
-      std::vector<Row> rows;
-      std::vector<std::pair<const PodId*, const Workload*>> by_rank;
-      by_rank.reserve(finished.size());
+      lists.clear();
+      numbers.clear();
       for (const auto& [pod, list] : finished) {
-        const auto rank = static_cast<uint32_t>(by_rank.size());
-        by_rank.emplace_back(&pod, &workload_of(pod));
-        for (const auto& st : list) {
-          rows.push_back({std::llround(st.ts * 1000.0), rank, &st});
-        }
+        lists.push_back(&list);
+        numbers.push_back(info_of(pod).number);
       }
-      std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-        return a.ts_ms < b.ts_ms || (a.ts_ms == b.ts_ms && a.rank < b.rank);
+      EmitInOrder(lists, options.step, [&](uint32_t rank, const PodStep& st) {
+        window->Add(st.ts, numbers[rank],
+                    st.energy_j && st.covered_s > 0
+                        ? std::optional<double>(*st.energy_j / st.covered_s)
+                        : std::nullopt,
+                    st.energy_j);
       });
-      for (const Row& row : rows) {
-        const auto& [pod, w] = by_rank[row.rank];
-        const PodStep* st = row.step;
-        ts_col->AppendDouble(st->ts);
-        ns_col.AppendString(pod->namespace_);
-        kind_col.AppendString(w->kind);
-        name_col.AppendString(w->name);
-        pod_col.AppendString(pod->pod);
-        if (st->energy_j && st->covered_s > 0) {
-          power_col.AppendDouble(*st->energy_j / st->covered_s);
-        } else {
-          power_col.AppendDouble(std::nullopt);
-        }
-        energy_col->AppendDouble(st->energy_j);
-        source_col.AppendString(w->source);
-      }
-      if (table.rows() >= flush_rows) {
-        sum.rows += static_cast<int64_t>(table.rows());
-        flush(table);
-        ClearRows(table);
-      }
       return;
     }
     for (const auto& [pod, list] : finished) {
@@ -387,50 +403,78 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
     }
   };
 
-  // Pieces are sized from the sample rate seen so far, so one response stays
-  // near max_samples_per_chunk samples whatever the number of pods.
+  // The next piece is fetched and parsed on a background thread while this
+  // one turns the current piece into rows, so the run takes about as long as
+  // the slower of Prometheus and podpower instead of their sum. Pieces are
+  // sized from the sample rate seen so far (in the fetching thread, which
+  // alone uses it), so one response stays near max_samples_per_chunk samples
+  // whatever the number of pods; the requests are the same as without
+  // prefetching.
   double samples_per_second = 0;
+  Prefetcher<Piece> pieces(0, [&](const Prefetcher<Piece>::Push& push) {
+    prom::SamplesChunked(
+        client, selector, options.start - kLookback, options.start, options.end,
+        options.step,
+        [&]() -> double {
+          if (samples_per_second <= 0) return kFirstChunkSeconds;
+          return static_cast<double>(options.max_samples_per_chunk) /
+                 samples_per_second;
+        },
+        [&](double piece_start, double piece_end, prom::QueryResult&& result) {
+          if (result.result_type != "matrix") {
+            throw Error("prometheus query " + selector +
+                        ": expected a matrix result, got '" +
+                        result.result_type + "'");
+          }
+          size_t samples = 0;
+          for (const auto& s : result.series) samples += s.samples.size();
+          if (piece_end > piece_start && samples > 0) {
+            samples_per_second =
+                std::max(samples_per_second, static_cast<double>(samples) /
+                                                 (piece_end - piece_start));
+          }
+          push(Piece{piece_start, piece_end, std::move(result)});
+        });
+  });
+
   const int64_t total_points =
       prom::GridPoints(options.start, options.end, options.step);
   io::Progress progress("labels: query steps",
                         static_cast<uint64_t>(total_points));
   double progressed_to = options.start;
-  prom::SamplesChunked(
-      client, selector, options.start - kLookback, options.start, options.end,
-      options.step,
-      [&]() -> double {
-        if (samples_per_second <= 0) return kFirstChunkSeconds;
-        return static_cast<double>(options.max_samples_per_chunk) /
-               samples_per_second;
-      },
-      [&](double piece_start, double piece_end, prom::QueryResult&& result) {
-        if (result.result_type != "matrix") {
-          throw Error("prometheus query " + selector +
-                      ": expected a matrix result, got '" + result.result_type +
-                      "'");
-        }
-        size_t samples = 0;
-        for (const auto& s : result.series) samples += s.samples.size();
-        if (piece_end > piece_start && samples > 0) {
-          samples_per_second =
-              std::max(samples_per_second, static_cast<double>(samples) /
-                                               (piece_end - piece_start));
-        }
-        steps.AddChunk(result.series);
-        result.series.clear();
-        result.series.shrink_to_fit();
-        consume(steps.TakeSteps());
-        ++sum.chunks;
-        if (piece_end > progressed_to) {
-          progress.Advance(static_cast<uint64_t>(
-              prom::GridPoints(progressed_to, piece_end, options.step) - 1));
-          progressed_to = piece_end;
-        }
-      });
+  while (std::optional<Piece> piece = pieces.Next()) {
+    const double piece_end = piece->end;
+    steps.AddChunk(piece->result.series);
+    piece.reset();  // the raw samples are no longer needed
+    consume(steps.TakeSteps());
+    ++sum.chunks;
+    if (piece_end > progressed_to) {
+      progress.Advance(static_cast<uint64_t>(
+          prom::GridPoints(progressed_to, piece_end, options.step) - 1));
+      progressed_to = piece_end;
+    }
+  }
 
-  if (!window) {
+  io::Table table;
+  if (!window_mode) {
+    using T = io::ColumnType;
+    for (const auto& [name, type] :
+         std::vector<std::pair<const char*, T>>{{"namespace", T::kString},
+                                                {"workload_kind", T::kString},
+                                                {"workload_name", T::kString},
+                                                {"pod", T::kString},
+                                                {"avg_power_w", T::kDouble},
+                                                {"p95_power_w", T::kDouble},
+                                                {"total_energy_j", T::kDouble},
+                                                {"first_seen", T::kDouble},
+                                                {"last_seen", T::kDouble},
+                                                {"samples", T::kInt64},
+                                                {"owner_source", T::kString}}) {
+      table.AddColumn(name, type);
+    }
+    auto& c = table.columns();
     for (auto& [pod, j] : jobs) {
-      const Workload& w = workload_of(pod);
+      const Workload& w = info_of(pod).workload;
       // A finished pod's counter stays visible, flat, for a while (lookback,
       // Kepler keeping dead containers); those trailing zero steps are not part
       // of its run.
@@ -440,26 +484,25 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
       const int64_t counted = any_positive ? j.steps_to_last_positive : j.steps;
       j.powers.resize(any_positive ? j.powers_to_last_positive
                                    : j.powers.size());
-      ns_col.AppendString(pod.namespace_);
-      kind_col.AppendString(w.kind);
-      name_col.AppendString(w.name);
-      pod_col.AppendString(pod.pod);
-      power_col.AppendDouble(elapsed > 0
-                                 ? std::optional<double>(j.energy / elapsed)
-                                 : std::nullopt);
-      p95_col->AppendDouble(
-          j.powers.empty() ? std::nullopt
-                           : std::optional<double>(Percentile(j.powers, 95)));
-      total_col->AppendDouble(counted > 0 ? std::optional<double>(j.energy)
-                                          : std::nullopt);
-      first_col->AppendDouble(j.first_seen);
-      last_col->AppendDouble(any_positive ? j.last_positive : j.last_present);
-      samples_col->AppendInt64(counted);
-      source_col.AppendString(w.source);
+      c[0].AppendString(pod.namespace_);
+      c[1].AppendString(w.kind);
+      c[2].AppendString(w.name);
+      c[3].AppendString(pod.pod);
+      c[4].AppendDouble(elapsed > 0 ? std::optional<double>(j.energy / elapsed)
+                                    : std::nullopt);
+      c[5].AppendDouble(j.powers.empty()
+                            ? std::nullopt
+                            : std::optional<double>(Percentile(j.powers, 95)));
+      c[6].AppendDouble(counted > 0 ? std::optional<double>(j.energy)
+                                    : std::nullopt);
+      c[7].AppendDouble(j.first_seen);
+      c[8].AppendDouble(any_positive ? j.last_positive : j.last_present);
+      c[9].AppendInt64(counted);
+      c[10].AppendString(w.source);
     }
   }
 
-  sum.rows += static_cast<int64_t>(table.rows());
+  sum.rows = window_mode ? window->rows() : static_cast<int64_t>(table.rows());
   sum.pods = static_cast<int64_t>(workloads.size());
   sum.series = steps.counts().counters;
   sum.spikes_dropped = steps.counts().spikes_dropped;
@@ -471,8 +514,12 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
 }  // namespace
 
 io::Table BuildLabels(const LabelsOptions& options, LabelsSummary* summary) {
-  return ProduceLabels(options, summary, std::numeric_limits<size_t>::max(),
-                       [](const io::Table&) {});
+  if (options.mode != OutputMode::kWindow) {
+    return ProduceLabels(options, summary, nullptr);
+  }
+  TableSink sink;
+  ProduceLabels(options, summary, &sink);
+  return sink.Take();
 }
 
 LabelsSummary RunLabels(const LabelsOptions& options) {
@@ -487,11 +534,14 @@ LabelsSummary RunLabels(const LabelsOptions& options) {
                 parent.string() + " does not exist");
   }
   LabelsSummary summary;
-  ParquetParts parts(options.out);
-  io::Table last = ProduceLabels(
-      options, &summary, std::max<size_t>(1, options.rows_per_part),
-      [&](const io::Table& rows) { parts.Add(rows); });
-  parts.Commit(last);
+  if (options.mode == OutputMode::kWindow) {
+    WindowWriter writer(options.out);
+    WriterSink sink(&writer);
+    ProduceLabels(options, &summary, &sink);
+    writer.Commit();
+  } else {
+    io::WriteParquet(ProduceLabels(options, &summary, nullptr), options.out);
+  }
   return summary;
 }
 

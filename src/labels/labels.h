@@ -8,12 +8,14 @@
 // samples, owner_source. Columns and rules: docs/formats/labels.md.
 //
 // Raw counter samples are fetched piece by piece (each at most 11,000 steps,
-// shorter when there are many series, see LabelsOptions::max_samples_per_chunk)
-// and each piece is turned into rows before the next is fetched; window-mode
-// rows go to disk in Parquet parts (parquet_parts.h), so memory stays bounded.
-// The output file is either complete or absent. Failures (server down after
-// retries, Prometheus errors, no Kepler metrics) throw podpower::Error with one
-// line. Not thread-safe; one run per call.
+// shorter when there are many series, see
+// LabelsOptions::max_samples_per_chunk); the next piece is fetched and parsed
+// on a background thread (prefetch.h) while the current one is turned into
+// rows, and RunLabels' window-mode rows go to a temporary DuckDB database on
+// disk (window_writer.h), so memory stays bounded. The output file is either
+// complete or absent. Failures (server down after retries, Prometheus errors,
+// no Kepler metrics) throw podpower::Error with one line; the background thread
+// is stopped and joined on every path. One run per call; calls share no state.
 #ifndef PODPOWER_LABELS_LABELS_H_
 #define PODPOWER_LABELS_LABELS_H_
 
@@ -50,9 +52,6 @@ struct LabelsOptions {
   // respect it.
   int64_t max_samples_per_chunk = 2'000'000;
   std::string out;  // Parquet path
-  // RunLabels' window mode writes rows out in Parquet parts of this many rows
-  // (merged at the end), so memory does not grow with the range.
-  size_t rows_per_part = 1'000'000;
 };
 
 struct LabelsSummary {
@@ -67,10 +66,11 @@ struct LabelsSummary {
   std::map<std::string, int64_t> owner_sources;  // pods per owner_source
 };
 
-// Builds the labels table without writing it (tests and the CLI share this).
+// Builds the labels table in memory without writing it (tests).
 io::Table BuildLabels(const LabelsOptions& options, LabelsSummary* summary);
 
-// BuildLabels, then writes options.out atomically.
+// The same rows as BuildLabels, written to options.out atomically (window
+// mode streams them through a temporary database next to options.out).
 LabelsSummary RunLabels(const LabelsOptions& options);
 
 // Reads pod ownership NDJSON (flat records or Kubernetes Pod/ReplicaSet/Job

@@ -324,17 +324,17 @@ TEST_F(LabelsOnPrometheus, failed_run_leaves_no_output_file) {
     EXPECT_NE(m.find("gave up after 2 attempts"), std::string::npos) << m;
   }
   EXPECT_FALSE(std::filesystem::exists(out));
-  // A window-mode run written in many parts reads back as the in-memory table.
+  // A window-mode run written through the temporary database reads back as
+  // the in-memory table, row for row.
   o = Options("A", OutputMode::kWindow);
   o.out = out;
-  o.rows_per_part = 97;
   LabelsSummary parts = RunLabels(o);
   io::Table whole = BuildLabels(Options("A", OutputMode::kWindow), nullptr);
   io::Table merged = io::ReadParquet(out);
   ASSERT_EQ(merged.rows(), whole.rows());
   EXPECT_EQ(parts.rows, static_cast<int64_t>(whole.rows()));
   for (const char* col :
-       {"namespace", "pod", "workload_name", "owner_source"}) {
+       {"namespace", "workload_kind", "pod", "workload_name", "owner_source"}) {
     EXPECT_EQ(merged.Find(col)->strings, whole.Find(col)->strings) << col;
   }
   for (const char* col : {"ts", "energy_step_j", "avg_power_w"}) {
@@ -347,9 +347,9 @@ TEST_F(LabelsOnPrometheus, failed_run_leaves_no_output_file) {
   }
   for (const auto& entry :
        std::filesystem::directory_iterator(server_->dir())) {
-    EXPECT_EQ(entry.path().filename().string().find(".failed.parquet.parts"),
+    EXPECT_EQ(entry.path().filename().string().find(".failed.parquet.rows"),
               std::string::npos)
-        << "part folder left behind";
+        << "temporary folder left behind";
   }
   std::filesystem::remove(out);
   // And a job-mode run writes it whole.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -15,6 +16,44 @@ struct ParseFailure {
   std::string what;
   size_t offset;
 };
+
+// Plain decimals of at most 15 digits ("1761840015.123", "-42", "0.5"), the
+// form of nearly every Prometheus timestamp and sample value, without
+// from_chars' general machinery: the digits are an exact integer (< 2^53) and
+// the power of ten is exact, so the one IEEE division is correctly rounded,
+// the same double from_chars returns. Returns the end of the number, or
+// nullptr for anything else (exponents, more digits, no digits), which the
+// caller then gives to from_chars.
+const char* FastDecimal(const char* p, const char* end, double* out) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3, 1e4,  1e5,
+                                      1e6,  1e7,  1e8,  1e9, 1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15};
+  const bool negative = p < end && *p == '-';
+  if (negative) ++p;
+  uint64_t mantissa = 0;
+  int digits = 0;
+  int fraction = 0;
+  const char* start = p;
+  while (p < end && *p >= '0' && *p <= '9') {
+    mantissa = mantissa * 10 + static_cast<uint64_t>(*p++ - '0');
+    ++digits;
+  }
+  if (p == start) return nullptr;
+  if (p < end && *p == '.') {
+    const char* frac = ++p;
+    while (p < end && *p >= '0' && *p <= '9') {
+      mantissa = mantissa * 10 + static_cast<uint64_t>(*p++ - '0');
+      ++digits;
+    }
+    fraction = static_cast<int>(p - frac);
+    if (fraction == 0) return nullptr;
+  }
+  if (digits > 15) return nullptr;
+  if (p < end && (*p == 'e' || *p == 'E')) return nullptr;
+  const double value = static_cast<double>(mantissa) / kPow10[fraction];
+  *out = negative ? -value : value;
+  return p;
+}
 
 // A minimal JSON reader over the whole body. Strings are decoded (escapes, \u
 // with surrogates); numbers use from_chars.
@@ -126,6 +165,10 @@ class Reader {
     const char* begin = text_.data() + pos_;
     const char* end = text_.data() + text_.size();
     double value = 0;
+    if (const char* ptr = FastDecimal(begin, end, &value)) {
+      pos_ += ptr - begin;
+      return value;
+    }
     auto [ptr, ec] = std::from_chars(begin, end, value);
     if (ec != std::errc() || ptr == begin) Fail("expected a number");
     pos_ += ptr - begin;
@@ -148,6 +191,10 @@ class Reader {
     if (s == "-Inf") return -std::numeric_limits<double>::infinity();
     if (!s.empty() && s[0] == '+') s.remove_prefix(1);
     double value = 0;
+    if (FastDecimal(s.data(), s.data() + s.size(), &value) ==
+        s.data() + s.size()) {
+      return value;
+    }
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) {
       pos_ = start;
