@@ -392,14 +392,15 @@ CollectStats CollectWatch(const LiveCollectOptions& options,
   return stats;
 }
 
-CollectStats CollectList(const LiveCollectOptions& options, const Logger& log) {
+std::vector<std::string> ListSnapshot(const LiveCollectOptions& options,
+                                      const Logger& log, CollectStats* out) {
   kube::RestConfig config = kube::LoadRestConfig(options.connection);
   kube::ApiClient api(config, {.version = options.version});
   std::vector<Target> targets = Targets(api, options);
 
-  // Lines are gathered first so that a failure leaves no partial output file.
   std::vector<std::string> lines;
-  CollectStats stats;
+  CollectStats local;
+  CollectStats& stats = out != nullptr ? *out : local;
   for (const auto& t : targets) {
     InformerOptions io = options.informer;
     io.namespace_ = t.namespace_;
@@ -429,10 +430,17 @@ CollectStats CollectList(const LiveCollectOptions& options, const Logger& log) {
     informer.ListOnce();
     stats.informers.push_back(informer.stats());
   }
+  stats.records = lines.size();
+  return lines;
+}
+
+CollectStats CollectList(const LiveCollectOptions& options, const Logger& log) {
+  // Lines are gathered first so that a failure leaves no partial output file.
+  CollectStats stats;
+  const std::vector<std::string> lines = ListSnapshot(options, log, &stats);
   std::string text;
   for (const auto& l : lines) text += l + "\n";
   io::WriteTextFile(options.output.empty() ? "-" : options.output, text);
-  stats.records = lines.size();
   return stats;
 }
 

@@ -59,6 +59,12 @@ CollectStats CollectWatch(const LiveCollectOptions& options,
 // Returns the counts.
 CollectStats CollectList(const LiveCollectOptions& options, const Logger& log);
 
+// The lines CollectList writes, in order, without writing them (options.output
+// is ignored); for stages that want the snapshot in memory, as labels does for
+// pod owners. `stats` (may be null) gets the counts. Throws like CollectList.
+std::vector<std::string> ListSnapshot(const LiveCollectOptions& options,
+                                      const Logger& log, CollectStats* stats);
+
 // The log function the CLI uses: "podpower collect: <message>" on stderr.
 void LogToStderr(const std::string& message);
 

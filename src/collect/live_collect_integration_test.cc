@@ -23,6 +23,7 @@
 #include "io/error.h"
 #include "kube/api_client.h"
 #include "kube/kubeconfig.h"
+#include "kube/test_cluster.h"
 
 namespace podpower::collect {
 namespace {
@@ -31,73 +32,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-const std::string kKubeUp =
-    std::string(PODPOWER_SOURCE_DIR) + "/tests/e2e/kube-up.sh";
-
-int Shell(const std::string& command) {
-  int rc = std::system(command.c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
-}
-
-std::map<std::string, std::string> ReadEnv(const std::string& path) {
-  std::map<std::string, std::string> env;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return env;
-}
-
-// One control plane for the lifetime of the object.
-class Cluster {
- public:
-  explicit Cluster(const std::string& name, bool watch_cache = true) {
-    dir_ = (fs::temp_directory_path() /
-            ("podpower-kube-" + name + "-" + std::to_string(getpid())))
-               .string();
-    fs::remove_all(dir_);
-    std::string env = watch_cache ? "" : "KUBE_WATCH_CACHE=false ";
-    int rc = Shell(env + "'" + kKubeUp + "' start '" + dir_ + "' >'" + dir_ +
-                   ".log' 2>&1");
-    if (rc == 0) {
-      env_ = ReadEnv(dir_ + "/env");
-      ok_ = true;
-    } else {
-      std::ifstream in(dir_ + ".log");
-      std::stringstream s;
-      s << in.rdbuf();
-      why_ = "kube-up.sh start failed (status " + std::to_string(rc) +
-             "): " + s.str();
-    }
-  }
-  ~Cluster() {
-    Shell("'" + kKubeUp + "' stop '" + dir_ + "' >/dev/null 2>&1");
-    fs::remove_all(dir_);
-    fs::remove(dir_ + ".log");
-  }
-  bool ok() const { return ok_; }
-  const std::string& why() const { return why_; }
-  std::string operator[](const std::string& key) const { return env_.at(key); }
-  const std::string& dir() const { return dir_; }
-  void StopApiserver() {
-    ASSERT_EQ(Shell("'" + kKubeUp + "' stop-apiserver '" + dir_ + "'"), 0);
-  }
-  void StartApiserver() {
-    ASSERT_EQ(Shell("'" + kKubeUp + "' start-apiserver '" + dir_ +
-                    "' >/dev/null 2>&1"),
-              0);
-  }
-  kube::RestConfig Config() const {
-    return kube::LoadKubeconfig({env_.at("KUBECONFIG_FILE")}, "");
-  }
-
- private:
-  std::string dir_, why_;
-  std::map<std::string, std::string> env_;
-  bool ok_ = false;
-};
+using kube::testing::Cluster;
+using kube::testing::Shell;
 
 Cluster* g_cluster = nullptr;
 
@@ -111,9 +47,6 @@ class KubeEnvironment : public ::testing::Environment {
 };
 const auto* const kEnv =
     ::testing::AddGlobalTestEnvironment(new KubeEnvironment);
-
-#define REQUIRE_CLUSTER(c) \
-  if (!(c).ok()) GTEST_SKIP() << "no real kube-apiserver: " << (c).why()
 
 json Deployment(const std::string& name, const std::string& image,
                 int replicas) {
