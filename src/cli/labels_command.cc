@@ -17,7 +17,7 @@ struct LabelsFlags {
   std::string prom, start, end, step = "60", out, timeout = "120s";
   std::vector<std::string> modes;
   std::string power_mode, schema = "auto", zone, owner_source = "auto",
-                          pod_owners;
+                          pod_owners, kubeconfig, context;
   std::vector<std::string> namespaces, headers;
   std::string token, token_file, basic_auth, ca_file, cert_file, key_file;
   bool insecure = false, suppress_tls_warnings = false;
@@ -97,6 +97,8 @@ void Run(const LabelsFlags& f) {
   o.namespaces = SplitCommas(f.namespaces);
   o.owner_source = labels::ParseOwnerSource(f.owner_source);
   o.pod_owners_file = f.pod_owners;
+  o.kube.kubeconfig = f.kubeconfig;
+  o.kube.context = f.context;
   if (!(f.max_pod_watts > 0))
     throw Error("--max-pod-watts: expected a positive number");
   o.max_pod_watts = f.max_pod_watts;
@@ -152,11 +154,19 @@ CommandRegistration reg(30, [](CLI::App& app) {
   cmd->add_option("--ns", flags->namespaces,
                   "only these namespaces (repeat or comma-separate)");
   cmd->add_option("--owner-source", flags->owner_source,
-                  "prom, k8s, names or auto")
+                  "prom (kube-state-metrics), k8s (Kubernetes API), names, "
+                  "or auto (prom, then k8s when --pod-owners, --kubeconfig "
+                  "or --context is given, then names)")
       ->capture_default_str();
-  cmd->add_option(
-      "--pod-owners", flags->pod_owners,
-      "pod ownership NDJSON from the Kubernetes API (owner source k8s)");
+  cmd->add_option("--pod-owners", flags->pod_owners,
+                  "pod ownership NDJSON (`podpower collect list --pods`) "
+                  "instead of asking the API server");
+  cmd->add_option("--kubeconfig", flags->kubeconfig,
+                  "kubeconfig for owner source k8s (default: $KUBECONFIG, "
+                  "~/.kube/config, in-cluster)");
+  cmd->add_option("--context", flags->context,
+                  "kubeconfig context for owner source k8s (default: "
+                  "current-context)");
   cmd->add_option("--max-pod-watts", flags->max_pod_watts,
                   "steps above this many watts per pod are dropped as spikes")
       ->capture_default_str();

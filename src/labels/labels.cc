@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
 #include <unordered_set>
@@ -15,6 +13,7 @@
 #include "io/parquet.h"
 #include "io/progress.h"
 #include "labels/energy_steps.h"
+#include "labels/kube_owners.h"
 #include "labels/prefetch.h"
 #include "labels/row_order.h"
 #include "labels/window_writer.h"
@@ -60,94 +59,7 @@ struct JobStats {
   size_t powers_to_last_positive = 0;
 };
 
-std::string Where(const std::string& path, size_t line) {
-  return path + ":" + std::to_string(line);
-}
-
-std::string JsonString(const nlohmann::json& obj, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return "";
-  if (!it->is_string())
-    throw Error(std::string("field '") + key + "': expected string");
-  return it->get<std::string>();
-}
-
-// The controller among Kubernetes ownerReferences (or the first one when none
-// is marked).
-std::pair<std::string, std::string> ControllerRef(const nlohmann::json& refs) {
-  std::pair<std::string, std::string> first;
-  if (!refs.is_array()) return first;
-  for (const auto& ref : refs) {
-    if (!ref.is_object()) continue;
-    std::pair<std::string, std::string> r{JsonString(ref, "kind"),
-                                          JsonString(ref, "name")};
-    auto c = ref.find("controller");
-    if (c != ref.end() && c->is_boolean() && c->get<bool>()) return r;
-    if (first.first.empty()) first = r;
-  }
-  return first;
-}
-
 }  // namespace
-
-void LoadPodOwners(const std::string& path, OwnerIndex* index) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot read pod ownership file");
-  std::string line;
-  size_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json obj;
-    try {
-      obj = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(Where(path, number) + ": not JSON: " + e.what());
-    }
-    if (!obj.is_object())
-      throw Error(Where(path, number) + ": expected a JSON object");
-    try {
-      std::string kind = JsonString(obj, "kind");
-      std::string ns, name, uid;
-      std::pair<std::string, std::string> owner;
-      if (obj.contains(
-              "metadata")) {  // a Kubernetes object as the API returns it
-        const auto& meta = obj["metadata"];
-        if (!meta.is_object()) throw Error("field 'metadata': expected object");
-        ns = JsonString(meta, "namespace");
-        name = JsonString(meta, "name");
-        uid = JsonString(meta, "uid");
-        if (meta.contains("ownerReferences"))
-          owner = ControllerRef(meta["ownerReferences"]);
-      } else {
-        ns = JsonString(obj, "namespace");
-        name = obj.contains("pod") ? JsonString(obj, "pod")
-                                   : JsonString(obj, "name");
-        uid = JsonString(obj, "uid");
-        if (obj.contains("workload_kind")) {
-          owner = {JsonString(obj, "workload_kind"),
-                   JsonString(obj, "workload_name")};
-        } else if (obj.contains("owner_references")) {
-          owner = ControllerRef(obj["owner_references"]);
-        } else {
-          owner = {JsonString(obj, "owner_kind"),
-                   JsonString(obj, "owner_name")};
-        }
-      }
-      if (name.empty())
-        throw Error("field 'pod' (or metadata.name): expected the pod's name");
-      if (kind == "ReplicaSet") {
-        index->AddReplicaSetOwner(ns, name, owner.first, owner.second);
-      } else if (kind == "Job") {
-        index->AddJobOwner(ns, name, owner.first, owner.second);
-      } else {
-        index->AddApiPod(ns, name, uid, owner.first, owner.second);
-      }
-    } catch (const Error& e) {
-      throw Error(Where(path, number) + ": " + e.what());
-    }
-  }
-}
 
 size_t LoadPromOwners(const prom::Client& client, double start, double end,
                       const std::vector<std::string>& /*namespaces*/,
@@ -293,12 +205,6 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
   if (options.step <= 0) throw Error("--step: expected a positive duration");
   if (options.end < options.start)
     throw Error("--end: must not be before --start");
-  if (options.owner_source == OwnerSource::kK8s &&
-      options.pod_owners_file.empty()) {
-    throw Error(
-        "--owner-source k8s: expected --pod-owners FILE (pod ownership "
-        "NDJSON)");
-  }
   LabelsSummary local;
   LabelsSummary& sum = summary ? *summary : local;
   prom::Client client(options.prom);
@@ -322,6 +228,16 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
   }
   if (!options.pod_owners_file.empty())
     LoadPodOwners(options.pod_owners_file, &owners);
+  // The API server: always for "k8s" without a file, and under "auto" when
+  // the user named a cluster (an implicit ~/.kube/config may point anywhere).
+  const bool named_cluster =
+      !options.kube.kubeconfig.empty() || !options.kube.context.empty();
+  if ((options.owner_source == OwnerSource::kK8s &&
+       options.pod_owners_file.empty()) ||
+      (named_cluster && (options.owner_source == OwnerSource::kK8s ||
+                         options.owner_source == OwnerSource::kAuto))) {
+    LoadApiPodOwners(options.kube, options.namespaces, &owners);
+  }
 
   std::unordered_set<std::string> pseudo;
   const KeplerSchema schema = selection.schema;

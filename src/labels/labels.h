@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "io/table.h"
+#include "kube/kubeconfig.h"
 #include "labels/kepler_schema.h"
 #include "labels/owners.h"
 #include "prom/client.h"
@@ -46,6 +47,10 @@ struct LabelsOptions {
   OwnerSource owner_source = OwnerSource::kAuto;
   std::string
       pod_owners_file;  // Kubernetes API ownership NDJSON (owner source "k8s")
+  // The API server for owner source "k8s" (labels/kube_owners.h): asked when
+  // the source is "k8s" and no pod_owners_file is given, or when a kubeconfig
+  // or context is named here (sources "k8s" and "auto").
+  kube::KubeconfigOptions kube;
   double max_pod_watts =
       5000;  // steps above this are spikes: dropped and counted
   // Upper bound on samples (series x points) per request; chunks shrink to
@@ -72,11 +77,6 @@ io::Table BuildLabels(const LabelsOptions& options, LabelsSummary* summary);
 // The same rows as BuildLabels, written to options.out atomically (window
 // mode streams them through a temporary database next to options.out).
 LabelsSummary RunLabels(const LabelsOptions& options);
-
-// Reads pod ownership NDJSON (flat records or Kubernetes Pod/ReplicaSet/Job
-// objects) into `index`. Throws podpower::Error "<path>:<line>: ..." on
-// malformed lines.
-void LoadPodOwners(const std::string& path, OwnerIndex* index);
 
 // Fills `index` from kube-state-metrics owner series over [start, end]. Returns
 // the number of pod owner series found (0 = no kube-state-metrics in this
