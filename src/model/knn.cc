@@ -129,8 +129,8 @@ void KnnModel::Prepare() {
   // Feature-major: column i holds feature i of every row, so one query's
   // scores are a sum of whole columns, one per non-zero query feature.
   search_columns_.assign(features_.size(), 0.0f);
+  const bool cosine = options_.metric == Metric::kCosine;
   for (size_t j = 0; j < n; ++j) {
-    const bool cosine = options_.metric == Metric::kCosine;
     // A zero row stays zero under cosine: distance 1 to everything.
     if (cosine && norms_[j] == 0) continue;
     for (size_t i = 0; i < dim_; ++i) {
@@ -139,7 +139,7 @@ void KnnModel::Prepare() {
           cosine ? static_cast<float>(x / norms_[j]) : x;
     }
   }
-  if (options_.metric == Metric::kCosine) {
+  if (cosine) {
     search_norms2_.clear();
   } else {
     search_norms2_.resize(n);
@@ -233,10 +233,6 @@ class SingleThreadedBlas {
   static inline int users_ = 0;
   static inline int saved_ = 0;
 };
-
-}  // namespace
-
-namespace {
 
 // out[j] = sum over c of coef[c] * columns[c][j], for j < n. A tile of sums
 // stays in L1 while each column's slice streams past once, instead of reading
