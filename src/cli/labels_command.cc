@@ -114,13 +114,16 @@ void Run(const LabelsFlags& f) {
   std::fprintf(stderr,
                "podpower labels: Kepler %s, %lld pods, %lld rows in %lld "
                "queries; dropped %lld "
-               "pseudo-container series and %lld spike steps; %lld counter "
+               "pseudo-container series, %lld spike steps and %lld rows of "
+               "%lld late pods; %lld counter "
                "resets; owners: %s; "
                "wrote %s\n",
                labels::SchemaName(s.schema), static_cast<long long>(s.pods),
                static_cast<long long>(s.rows), static_cast<long long>(s.chunks),
                static_cast<long long>(s.pseudo_series_dropped),
                static_cast<long long>(s.spikes_dropped),
+               static_cast<long long>(s.late_rows_dropped),
+               static_cast<long long>(s.late_pods),
                static_cast<long long>(s.counter_resets),
                owners.empty() ? "-" : owners.c_str(), o.out.c_str());
 }

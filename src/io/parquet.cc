@@ -14,9 +14,7 @@
 #include "io/error.h"
 
 namespace podpower::io {
-namespace {
 
-// '...' SQL string literal: quotes doubled, so any path is safe to embed.
 std::string SqlString(std::string_view text) {
   std::string out = "'";
   for (char c : text) {
@@ -25,6 +23,8 @@ std::string SqlString(std::string_view text) {
   }
   return out + "'";
 }
+
+namespace {
 
 // "..." SQL identifier: column names come from users' files.
 std::string SqlIdentifier(std::string_view name) {

@@ -11,6 +11,7 @@
 #define PODPOWER_IO_PARQUET_H_
 
 #include <string>
+#include <string_view>
 
 #include "io/table.h"
 
@@ -28,6 +29,10 @@ Table ReadParquet(const std::string& path);
 // kFloatList -> FLOAT[]. Throws podpower::Error naming the path; on failure no
 // file is left at `path` (an existing one is untouched).
 void WriteParquet(const Table& table, const std::string& path);
+
+// '...' SQL string literal for DuckDB statements: quotes doubled, so any path
+// or value is safe to embed.
+std::string SqlString(std::string_view text);
 
 }  // namespace podpower::io
 

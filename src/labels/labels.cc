@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_set>
@@ -119,12 +120,12 @@ size_t LoadPromOwners(const prom::Client& client, double start, double end,
 namespace {
 
 // Where window-mode rows go: an in-memory table (BuildLabels) or a
-// WindowWriter's temporary database (RunLabels). Pods are registered once;
-// rows name them by the number AddPod returned.
+// WindowWriter (RunLabels). Every pod is given once, before the first row
+// (Start); rows name a pod by its index there.
 class WindowSink {
  public:
   virtual ~WindowSink() = default;
-  virtual uint32_t AddPod(const PodId& pod, const Workload& workload) = 0;
+  virtual void Start(const std::vector<WindowPod>& pods) = 0;
   virtual void Add(double ts, uint32_t pod, std::optional<double> avg_power_w,
                    std::optional<double> energy_step_j) = 0;
   virtual int64_t rows() const = 0;
@@ -150,10 +151,7 @@ class TableSink : public WindowSink {
       table_.AddColumn(name, type);
     }
   }
-  uint32_t AddPod(const PodId& pod, const Workload& workload) override {
-    pods_.push_back(StringsOf(pod, workload));
-    return static_cast<uint32_t>(pods_.size() - 1);
-  }
+  void Start(const std::vector<WindowPod>& pods) override { pods_ = pods; }
   void Add(double ts, uint32_t pod, std::optional<double> avg_power_w,
            std::optional<double> energy_step_j) override {
     const WindowPod& p = pods_.at(pod);
@@ -175,21 +173,44 @@ class TableSink : public WindowSink {
   std::vector<WindowPod> pods_;
 };
 
+// Opens the writer (and so starts its COPY) once the pods are known.
 class WriterSink : public WindowSink {
  public:
-  explicit WriterSink(WindowWriter* writer) : writer_(writer) {}
-  uint32_t AddPod(const PodId& pod, const Workload& workload) override {
-    return writer_->AddPod(StringsOf(pod, workload));
+  explicit WriterSink(std::string target) : target_(std::move(target)) {}
+  void Start(const std::vector<WindowPod>& pods) override {
+    writer_.emplace(target_, pods);
   }
   void Add(double ts, uint32_t pod, std::optional<double> avg_power_w,
            std::optional<double> energy_step_j) override {
     writer_->Add(ts, pod, avg_power_w, energy_step_j);
   }
-  int64_t rows() const override { return writer_->rows(); }
+  int64_t rows() const override { return writer_ ? writer_->rows() : 0; }
+  void Commit() {
+    if (!writer_)
+      throw Error("labels: the writer never got the pods (internal)");
+    writer_->Commit();
+  }
 
  private:
-  WindowWriter* writer_;
+  std::string target_;
+  std::optional<WindowWriter> writer_;
 };
+
+// Every pod with an energy counter series in [from, end], the range the
+// energy pieces cover, as EnergySteps will key them (SeriesRefOf, so Kepler's
+// pseudo-containers are left out the same way), sorted. /api/v1/series reads
+// only Prometheus' index: cheap however many samples the range holds, and no
+// sample limit to run into. It may name a few series from the edges of the
+// range, which only adds pods without rows.
+std::vector<PodId> ListPods(const prom::Client& client,
+                            const std::string& selector, KeplerSchema schema,
+                            double from, double end) {
+  std::set<PodId> pods;
+  for (const auto& s : client.SeriesOf(selector, from, end)) {
+    if (auto ref = SeriesRefOf(schema, s)) pods.insert(std::move(ref->pod));
+  }
+  return std::vector<PodId>(pods.begin(), pods.end());
+}
 
 // One fetched piece of raw samples.
 struct Piece {
@@ -260,18 +281,45 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
     Workload workload;
     uint32_t number = 0;  // the window sink's pod number
   };
-  std::map<PodId, PodInfo> workloads;
-  auto info_of = [&](const PodId& pod) -> const PodInfo& {
-    auto it = workloads.find(pod);
-    if (it == workloads.end()) {
+  // Window mode: every pod, numbered in PodId order, given to the sink before
+  // the first row (the writer builds its string columns from them).
+  std::map<PodId, PodInfo> listed;
+  if (window_mode) {
+    std::vector<PodId> pods = ListPods(client, selector, schema,
+                                       options.start - kLookback, options.end);
+    if (options.on_pods_listed) options.on_pods_listed(&pods);
+    std::vector<WindowPod> strings;
+    strings.reserve(pods.size());
+    for (const PodId& pod : pods) {
       PodInfo info;
       info.workload = owners.Resolve(pod.namespace_, pod.pod, pod.uid,
                                      options.owner_source);
-      if (window_mode) info.number = window->AddPod(pod, info.workload);
+      info.number = static_cast<uint32_t>(strings.size());
+      strings.push_back(StringsOf(pod, info.workload));
+      listed.emplace(pod, std::move(info));
+    }
+    window->Start(strings);
+  }
+  // Pods with rows; counted (pods, owner sources) when their first row comes.
+  std::map<PodId, PodInfo> workloads;
+  std::set<PodId> late;
+  // nullptr for a late pod (window mode: not listed up front).
+  auto info_of = [&](const PodId& pod) -> const PodInfo* {
+    auto it = workloads.find(pod);
+    if (it == workloads.end()) {
+      PodInfo info;
+      if (window_mode) {
+        auto l = listed.find(pod);
+        if (l == listed.end()) return nullptr;
+        info = l->second;
+      } else {
+        info.workload = owners.Resolve(pod.namespace_, pod.pod, pod.uid,
+                                       options.owner_source);
+      }
       it = workloads.emplace(pod, std::move(info)).first;
       ++sum.owner_sources[it->second.workload.source];
     }
-    return it->second;
+    return &it->second;
   };
 
   std::map<PodId, JobStats> jobs;
@@ -284,8 +332,16 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
       lists.clear();
       numbers.clear();
       for (const auto& [pod, list] : finished) {
+        const PodInfo* info = info_of(pod);
+        if (info == nullptr) {
+          // A late pod: its samples came after the listing (at most a step
+          // or two at the very end); the writer has no strings for it.
+          late.insert(pod);
+          sum.late_rows_dropped += static_cast<int64_t>(list.size());
+          continue;
+        }
         lists.push_back(&list);
-        numbers.push_back(info_of(pod).number);
+        numbers.push_back(info->number);
       }
       EmitInOrder(lists, options.step, [&](uint32_t rank, const PodStep& st) {
         window->Add(st.ts, numbers[rank],
@@ -390,7 +446,7 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
     }
     auto& c = table.columns();
     for (auto& [pod, j] : jobs) {
-      const Workload& w = info_of(pod).workload;
+      const Workload& w = info_of(pod)->workload;
       // A finished pod's counter stays visible, flat, for a while (lookback,
       // Kepler keeping dead containers); those trailing zero steps are not part
       // of its run.
@@ -424,6 +480,7 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
   sum.spikes_dropped = steps.counts().spikes_dropped;
   sum.counter_resets = steps.counts().resets;
   sum.pseudo_series_dropped = static_cast<int64_t>(pseudo.size());
+  sum.late_pods = static_cast<int64_t>(late.size());
   return table;
 }
 
@@ -451,10 +508,9 @@ LabelsSummary RunLabels(const LabelsOptions& options) {
   }
   LabelsSummary summary;
   if (options.mode == OutputMode::kWindow) {
-    WindowWriter writer(options.out);
-    WriterSink sink(&writer);
+    WriterSink sink(options.out);
     ProduceLabels(options, &summary, &sink);
-    writer.Commit();
+    sink.Commit();
   } else {
     io::WriteParquet(ProduceLabels(options, &summary, nullptr), options.out);
   }

@@ -11,15 +11,21 @@
 // shorter when there are many series, see
 // LabelsOptions::max_samples_per_chunk); the next piece is fetched and parsed
 // on a background thread (prefetch.h) while the current one is turned into
-// rows, and RunLabels' window-mode rows go to a temporary DuckDB database on
-// disk (window_writer.h), so memory stays bounded. The output file is either
-// complete or absent. Failures (server down after retries, Prometheus errors,
-// no Kepler metrics) throw podpower::Error with one line; the background thread
-// is stopped and joined on every path. One run per call; calls share no state.
+// rows, and RunLabels' window-mode rows stream into one Parquet COPY
+// (window_writer.h), so memory stays bounded. Window mode first lists every
+// pod of the range (one /api/v1/series request, index only), so the writer
+// knows all pod strings before the first row; a pod whose samples arrive after
+// that listing (a run whose end is close to now) is "late": its rows are
+// dropped and counted (LabelsSummary::late_pods, late_rows_dropped). The output
+// file is either complete or absent. Failures (server down after retries,
+// Prometheus errors, no Kepler metrics) throw podpower::Error with one line;
+// the background thread is stopped and joined on every path. One run per call;
+// calls share no state.
 #ifndef PODPOWER_LABELS_LABELS_H_
 #define PODPOWER_LABELS_LABELS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -57,6 +63,9 @@ struct LabelsOptions {
   // respect it.
   int64_t max_samples_per_chunk = 2'000'000;
   std::string out;  // Parquet path
+  // Tests only: called in window mode with the listed pods (sorted) before
+  // any row; a pod removed here is a late pod.
+  std::function<void(std::vector<PodId>*)> on_pods_listed;
 };
 
 struct LabelsSummary {
@@ -68,6 +77,10 @@ struct LabelsSummary {
   int64_t pseudo_series_dropped = 0;  // system_processes / kernel_processes
   int64_t spikes_dropped = 0;
   int64_t counter_resets = 0;
+  // Window mode: pods with rows that the up-front listing did not see (their
+  // samples were ingested after it), and their rows, dropped.
+  int64_t late_pods = 0;
+  int64_t late_rows_dropped = 0;
   std::map<std::string, int64_t> owner_sources;  // pods per owner_source
 };
 
@@ -75,7 +88,7 @@ struct LabelsSummary {
 io::Table BuildLabels(const LabelsOptions& options, LabelsSummary* summary);
 
 // The same rows as BuildLabels, written to options.out atomically (window
-// mode streams them through a temporary database next to options.out).
+// mode streams them into a hidden temporary file next to options.out).
 LabelsSummary RunLabels(const LabelsOptions& options);
 
 // Fills `index` from kube-state-metrics owner series over [start, end]. Returns

@@ -29,15 +29,7 @@ class LabelsOnPrometheus : public ::testing::Test {
   }
 
   static LabelsOptions Options(const std::string& window, OutputMode mode) {
-    const auto& w = server_->expected()[window];
-    LabelsOptions o;
-    o.prom.url = server_->url();
-    o.prom.quiet = true;
-    o.start = w["start"].get<double>();
-    o.end = w["end"].get<double>();
-    o.step = w["step"].get<double>();
-    o.mode = mode;
-    return o;
+    return server_->Options(window, mode);
   }
 
   static const io::Column& Col(const io::Table& t, const char* name) {

@@ -114,14 +114,7 @@ TEST(LabelsKubeOwners, pods_resolve_through_the_api_owner_chains) {
                                     {"template", Template("x")}}));
   Create(api, "data", "pods", Pod("db-0"), statefulset);
 
-  const auto& window = g_prometheus->expected()["A"];
-  LabelsOptions o;
-  o.prom.url = g_prometheus->url();
-  o.prom.quiet = true;
-  o.start = window["start"].get<double>();
-  o.end = window["end"].get<double>();
-  o.step = window["step"].get<double>();
-  o.mode = OutputMode::kJob;
+  LabelsOptions o = g_prometheus->Options("A", OutputMode::kJob);
   o.owner_source = OwnerSource::kK8s;
   o.kube.kubeconfig = (*g_cluster)["KUBECONFIG_FILE"];
   LabelsSummary summary;

@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "labels/labels.h"
+
 namespace podpower::labels::testing {
 
 inline std::string RunCommand(const std::string& command) {
@@ -64,6 +66,20 @@ class TestPrometheus {
   }
   const std::string& dir() const { return dir_; }
   const nlohmann::json& expected() const { return expected_; }
+
+  // Options for podpower labels over the generator's window `window` ("A",
+  // ...) of this server, quiet.
+  LabelsOptions Options(const std::string& window, OutputMode mode) const {
+    const auto& w = expected_[window];
+    LabelsOptions o;
+    o.prom.url = url();
+    o.prom.quiet = true;
+    o.start = w["start"].get<double>();
+    o.end = w["end"].get<double>();
+    o.step = w["step"].get<double>();
+    o.mode = mode;
+    return o;
+  }
 
  private:
   void Start(const std::string& generator_args,

@@ -1,36 +1,51 @@
-// Window-mode labels on their way to Parquet, through one temporary DuckDB
-// database on disk, so a run over thousands of pods and days never holds its
-// rows in memory.
+// Window-mode labels on their way to Parquet, streamed: one DuckDB
+//   COPY (SELECT * FROM podpower_rows()) TO '<tmp>' (FORMAT parquet)
+// runs for the writer's whole life, and the rows reach it as they are added,
+// so a run over thousands of pods and days never holds its rows in memory and
+// never writes them twice (no temporary database, no temporary folder).
 //
-// Pods are registered once (AddPod: their five strings); rows carry only the
-// pod's number and three doubles, appended with DuckDB's data-chunk API into a
-// table in "<folder of target>/.<name>.rows.XXXXXX/rows.duckdb" (DuckDB's
-// memory_limit bounds its memory; it spills into that folder). Commit() writes
-// the target through io::AtomicFile with one
-//   COPY (SELECT ts, <pod strings>, avg_power_w, energy_step_j, ... FROM rows)
-// a single-table projection, which DuckDB guarantees keeps the rows in the
-// order they were added. The strings come from scalar functions over the pod
-// number; a column whose values would repeat in most row groups anyway is
-// produced as an ENUM, which DuckDB's Parquet writer stores as the same UTF8
-// BYTE_ARRAY column (readers see VARCHAR) without hashing every cell.
+// Every pod is given to the constructor, before the first row (labels.cc lists
+// them from Prometheus first): a pod's number for Add() is its index there.
+// Knowing the pods up front lets each string column be an ENUM over its
+// distinct values, so the Parquet writer copies a small code per cell instead
+// of hashing every string; a column whose ENUM dictionary would bloat the file
+// (ENUM dictionaries are written whole in every row group, see
+// WindowWriterOptions::max_enum_dictionary_bytes) is plain VARCHAR instead.
+// Either way readers see the same UTF8 strings.
 //
-// Columns: ts, namespace, workload_kind, workload_name, pod (VARCHAR),
-// avg_power_w, energy_step_j (DOUBLE, nullable), owner_source (VARCHAR); see
-// docs/formats/labels.md. The destructor removes the folder on every path; the
-// target appears whole (Commit) or not at all. DuckDB's appends run on a
-// thread of the writer's own (joined by Commit and the destructor); the class
-// itself is not thread-safe: one caller thread. Failures throw
-// podpower::Error "<target>: cannot write Parquet: <reason>" (or "cannot create
-// output" when the folder cannot be made).
+// Add() fills a DuckDB data chunk with the row's doubles and pod number; full
+// chunks go through a bounded queue (a few chunks) to podpower_rows(), a table
+// function registered through DuckDB's C API and read by the COPY on a thread
+// of the writer's own, which turns pod numbers into the pod's strings (ENUM
+// codes, or references to the writer's copy of the strings). The scan is
+// single-threaded and insertion order is preserved, so the rows come out
+// exactly in the order they were added. DuckDB's memory_limit bounds its
+// memory (nothing spills: a streaming COPY holds about one row group).
+//
+// Columns: ts, namespace, workload_kind, workload_name, pod (strings),
+// avg_power_w, energy_step_j (DOUBLE, nullable), owner_source (string); see
+// docs/formats/labels.md. The COPY writes a hidden temporary file next to the
+// target (io::AtomicFile); Commit() ends the rows, waits for the COPY and
+// renames the file into place. The destructor (Commit not called, or failed)
+// makes the COPY fail, joins the thread and removes the temporary file: the
+// target appears whole or not at all.
+//
+// Not thread-safe: one caller thread (the COPY's thread is internal). Failures
+// throw podpower::Error "<target>: cannot write Parquet: <reason>" (or "cannot
+// create output" when the temporary file cannot be made); an error DuckDB hits
+// mid-COPY is thrown by the next Add() or Commit(). A row for a pod number the
+// constructor was not given is refused (that Add() throws, nothing is written
+// and the writer stays usable); callers drop such rows before (labels.cc counts
+// them as late pods).
 #ifndef PODPOWER_LABELS_WINDOW_WRITER_H_
 #define PODPOWER_LABELS_WINDOW_WRITER_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace podpower::labels {
@@ -45,53 +60,53 @@ struct WindowPod {
 };
 
 struct WindowWriterOptions {
-  // DuckDB's memory_limit for the temporary database (it spills beyond it).
+  // DuckDB's memory_limit (the COPY fails rather than exceed it).
   std::string memory_limit = "256MB";
+  // A string column is an ENUM when its dictionary, the sum over its distinct
+  // values of (bytes + 4), is at most this; VARCHAR otherwise. DuckDB writes
+  // an ENUM column's whole dictionary in every row group (122,880 rows), while
+  // VARCHAR writes only the values present there. When the pods live through
+  // the range (the usual case: every pod in every row group) both dictionaries
+  // are the same; in the worst case (each pod in one row group only) the ENUM
+  // adds this many bytes per row group, one byte per row, next to rows that
+  // take 3 doubles each. So the cost is bounded, and the saving (no string
+  // hashing per cell, about half the writer's CPU) is kept for clusters of up
+  // to a few thousand pods; beyond that (many short-lived pods) VARCHAR.
+  size_t max_enum_dictionary_bytes = 122880;
 };
 
 class WindowWriter {
  public:
-  // Creates the temporary folder and database. Throws podpower::Error.
-  explicit WindowWriter(std::string target, WindowWriterOptions options = {});
+  // Creates the temporary file and starts the COPY; pods[i] is pod number i.
+  // Throws podpower::Error.
+  WindowWriter(std::string target, const std::vector<WindowPod>& pods,
+               WindowWriterOptions options = {});
   ~WindowWriter();
   WindowWriter(const WindowWriter&) = delete;
   WindowWriter& operator=(const WindowWriter&) = delete;
 
-  // Registers a pod; returns its number for Add(). Each call is a new pod.
-  uint32_t AddPod(const WindowPod& pod);
-
-  // Appends one row (rows come out in the order they are added).
+  // Appends one row (rows come out in the order they are added). Throws for
+  // a pod number >= the number of pods (the row is not written).
   void Add(double ts, uint32_t pod, std::optional<double> avg_power_w,
            std::optional<double> energy_step_j);
 
   int64_t rows() const { return rows_; }
+
+  // Whether each string column (WindowPod's order) is written from an ENUM.
+  std::array<bool, 5> enum_columns() const;
 
   // Writes the target. Call once; the writer is done afterwards.
   void Commit();
 
  private:
   struct Db;
-  // One string column: distinct values, each pod's value, and how many
-  // Parquet row groups each value would appear in (to choose ENUM or not).
-  struct Strings {
-    std::vector<std::string> values;
-    std::unordered_map<std::string, uint32_t> index;
-    std::vector<uint32_t> of_pod;
-    std::vector<int64_t> last_group;
-    std::vector<int64_t> groups;
-  };
-  static constexpr size_t kColumns = 5;
 
-  void Open(const WindowWriterOptions& options);
   void Flush();
-  void Fail(const std::string& what) const;
+  [[noreturn]] void Fail(const std::string& what) const;
 
   std::string target_;
-  std::string dir_;
-  std::array<Strings, kColumns> strings_;
-  std::vector<int64_t> pod_last_group_;
   int64_t rows_ = 0;
-  std::unique_ptr<Db> db_;  // last: closed before the data its functions use
+  std::unique_ptr<Db> db_;
 };
 
 }  // namespace podpower::labels

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -28,18 +29,26 @@ class WindowWriterTest : public ::testing::Test {
 
   // Writes `rows` for `pods` and checks the file reads back as exactly those
   // rows, in order, with the pods' strings.
-  void RoundTrip(const std::vector<WindowPod>& pods,
-                 const std::vector<Row>& rows) {
+  // Returns which string columns were ENUMs.
+  std::array<bool, 5> RoundTrip(const std::vector<WindowPod>& pods,
+                                const std::vector<Row>& rows,
+                                WindowWriterOptions options = {}) {
     const std::string out = dir_ + "/labels.parquet";
+    std::array<bool, 5> enums{};
     {
-      WindowWriter writer(out);
-      for (size_t i = 0; i < pods.size(); ++i) {
-        ASSERT_EQ(writer.AddPod(pods[i]), i);
-      }
+      WindowWriter writer(out, pods, options);
+      enums = writer.enum_columns();
       for (const Row& r : rows) writer.Add(r.ts, r.pod, r.power, r.energy);
       EXPECT_EQ(writer.rows(), static_cast<int64_t>(rows.size()));
       writer.Commit();
     }
+    Check(out, pods, rows);
+    return enums;
+  }
+
+  // `out` reads back as exactly `rows`, in order, with the pods' strings.
+  void Check(const std::string& out, const std::vector<WindowPod>& pods,
+             const std::vector<Row>& rows) {
     EXPECT_EQ(testing::FileNames(dir_),
               std::vector<std::string>{"labels.parquet"})
         << "temporary folder left behind";
@@ -94,11 +103,24 @@ TEST_F(WindowWriterTest, rows_read_back_in_the_order_added_with_every_value) {
         energy ? std::optional<double>(*energy / 15.0) : std::nullopt;
     rows.push_back({1761840000.0 + 15.0 * (k % 97), pod, power, energy});
   }
-  RoundTrip(pods, rows);
+  // A few pods: ENUMs, except the column holding a NUL (ENUM members are C
+  // strings), which is VARCHAR.
+  EXPECT_EQ(RoundTrip(pods, rows),
+            (std::array<bool, 5>{true, true, false, true, true}));
 }
 
-TEST_F(WindowWriterTest, many_pods_need_wider_codes_and_still_read_back) {
-  // > 255 and > 65,535 distinct values: every ENUM code width.
+TEST_F(WindowWriterTest, null_doubles_read_back_as_null) {
+  std::vector<WindowPod> pods = {{"ns", "Pod", "a", "a", "none"}};
+  RoundTrip(pods, {{15, 0, std::nullopt, std::nullopt},
+                   {30, 0, 1.5, 22.5},
+                   {45, 0, std::nullopt, 0.0},
+                   {60, 0, 0.0, std::nullopt}});
+}
+
+TEST_F(WindowWriterTest, many_pods_switch_large_dictionaries_to_varchar) {
+  // 70,000 pods: the pod and workload names would put ~1 MB of dictionary in
+  // every row group as ENUMs, so they are VARCHAR; namespaces (300, > 255:
+  // two-byte codes), kinds and sources stay ENUMs.
   std::vector<WindowPod> pods;
   for (int i = 0; i < 70000; ++i) {
     pods.push_back({"ns" + std::to_string(i % 300), "Deployment",
@@ -107,12 +129,17 @@ TEST_F(WindowWriterTest, many_pods_need_wider_codes_and_still_read_back) {
   }
   std::vector<Row> rows;
   for (uint32_t i = 0; i < 70000; ++i) rows.push_back({1.0 * i, i, 2.5, 37.5});
-  RoundTrip(pods, rows);
+  EXPECT_EQ(RoundTrip(pods, rows),
+            (std::array<bool, 5>{true, true, false, false, true}));
+  // Forced ENUMs: four-byte codes (> 65,535 values) read back the same.
+  WindowWriterOptions all_enums;
+  all_enums.max_enum_dictionary_bytes = size_t{1} << 30;
+  EXPECT_EQ(RoundTrip(pods, rows, all_enums),
+            (std::array<bool, 5>{true, true, true, true, true}));
 }
 
 TEST_F(WindowWriterTest, short_lived_pods_over_many_row_groups_read_back) {
-  // Each pod only in one of several row groups: the strings are written as
-  // plain VARCHAR; the values are the same either way.
+  // Each pod in a few row groups only; VARCHAR and ENUM give the same values.
   std::vector<WindowPod> pods;
   for (int i = 0; i < 3000; ++i) {
     pods.push_back({"ns", "Job", "job-" + std::to_string(i),
@@ -122,28 +149,82 @@ TEST_F(WindowWriterTest, short_lived_pods_over_many_row_groups_read_back) {
   for (uint32_t i = 0; i < 3000; ++i) {
     for (int k = 0; k < 100; ++k) rows.push_back({k * 60.0, i, 1.0, 60.0});
   }
+  WindowWriterOptions varchar;
+  varchar.max_enum_dictionary_bytes = 0;
+  EXPECT_EQ(RoundTrip(pods, rows, varchar), (std::array<bool, 5>{}));
   RoundTrip(pods, rows);
 }
 
 TEST_F(WindowWriterTest, no_rows_writes_the_columns_only) { RoundTrip({}, {}); }
 
-TEST_F(WindowWriterTest, without_commit_no_output_and_no_temporary_folder) {
+TEST_F(WindowWriterTest, pods_without_rows_write_no_rows) {
+  RoundTrip({{"ns", "Pod", "a", "a", "none"}}, {});
+}
+
+TEST_F(WindowWriterTest, unknown_pod_number_is_refused_and_nothing_written) {
+  // A pod the constructor was not given (labels.cc's late pods never get
+  // here): the row is refused, the writer goes on and the file holds the
+  // other rows only.
+  const std::string out = dir_ + "/labels.parquet";
+  std::vector<WindowPod> pods = {{"ns", "Pod", "a", "a", "none"},
+                                 {"ns", "Pod", "b", "b", "none"}};
+  std::vector<Row> rows;
+  {
+    WindowWriter writer(out, pods);
+    for (int k = 0; k < 3000; ++k) {
+      rows.push_back({15.0 * k, static_cast<uint32_t>(k % 2), 1.0, 15.0});
+      writer.Add(rows.back().ts, rows.back().pod, 1.0, 15.0);
+      if (k % 1000 == 0) {
+        const std::string message =
+            testing::ErrorOf([&] { writer.Add(1, 2, 1, 1); });
+        EXPECT_NE(message.find("cannot write Parquet: row for unknown pod "
+                               "number 2"),
+                  std::string::npos)
+            << message;
+      }
+    }
+    EXPECT_EQ(writer.rows(), 3000);
+    writer.Commit();
+  }
+  Check(out, pods, rows);
+}
+
+TEST_F(WindowWriterTest, without_commit_no_output_and_no_temporary_file) {
   const std::string out = dir_ + "/labels.parquet";
   {
-    WindowWriter writer(out);
-    writer.Add(1, writer.AddPod({"ns", "Pod", "p", "p", "none"}), 1, 1);
-    // Unknown pod numbers are refused.
-    EXPECT_NE(testing::ErrorOf([&] {
-                writer.Add(1, 5, 1, 1);
-              }).find("cannot write Parquet"),
-              std::string::npos);
+    WindowWriter writer(out, {{"ns", "Pod", "p", "p", "none"}});
+    // More than the queue holds, so the COPY is busy when the writer goes.
+    for (int k = 0; k < 100000; ++k) writer.Add(k, 0, 1, 1);
   }  // an exception elsewhere unwinds the writer like this
+  EXPECT_TRUE(testing::FileNames(dir_).empty());
+}
+
+TEST_F(WindowWriterTest, duckdb_failing_mid_copy_is_thrown_and_leaves_nothing) {
+  // A memory limit far below one row group: the COPY fails once rows arrive.
+  const std::string out = dir_ + "/labels.parquet";
+  WindowWriterOptions tiny;
+  tiny.memory_limit = "1MB";
+  std::vector<WindowPod> pods;
+  for (int i = 0; i < 100; ++i) {
+    pods.push_back({"ns", "Pod", "p" + std::to_string(i),
+                    "a-rather-long-pod-name-" + std::to_string(i), "none"});
+  }
+  const std::string message = testing::ErrorOf([&] {
+    WindowWriter writer(out, pods, tiny);
+    for (int k = 0; k < 2'000'000; ++k) {
+      writer.Add(k, static_cast<uint32_t>(k % 100), 1.0 * k, 2.0 * k);
+    }
+    writer.Commit();
+  });
+  EXPECT_TRUE(message.starts_with(out)) << message;
+  EXPECT_EQ(message.find(": cannot write Parquet: "), out.size()) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   EXPECT_TRUE(testing::FileNames(dir_).empty());
 }
 
 TEST_F(WindowWriterTest, missing_folder_is_one_error_line) {
   const std::string message = testing::ErrorOf(
-      [&] { WindowWriter writer(dir_ + "/no/such/labels.parquet"); });
+      [&] { WindowWriter writer(dir_ + "/no/such/labels.parquet", {}); });
   EXPECT_NE(message.find("cannot create output"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
 }

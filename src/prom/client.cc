@@ -214,6 +214,18 @@ std::vector<std::string> Client::LabelValues(const std::string& name,
   return ParseStringData(body, what);
 }
 
+std::vector<Series> Client::SeriesOf(const std::string& match, double start,
+                                     double end) const {
+  const std::string what =
+      "prometheus " + base_ + "/api/v1/series '" + match + "'";
+  return ParseSeriesData(Call("/api/v1/series",
+                              {{"match[]", match},
+                               {"start", FormatSeconds(start)},
+                               {"end", FormatSeconds(end)}},
+                              what),
+                         what);
+}
+
 bool Client::Ready() const {
   http::Request request;
   request.url = base_ + "/-/ready";

@@ -81,6 +81,13 @@ class Client {
                                        const std::string& match, double start,
                                        double end) const;
 
+  // /api/v1/series: the label sets of the series matching the selector
+  // `match` with samples in [start, end] (Prometheus may add a few from the
+  // blocks' edges). Reads only the index, so it is cheap however many samples
+  // the range holds.
+  std::vector<Series> SeriesOf(const std::string& match, double start,
+                               double end) const;
+
   // True when <url>/-/ready answers 200 (no retries).
   bool Ready() const;
 

@@ -439,9 +439,13 @@ std::optional<ApiError> ParseApiError(std::string_view body) {
   return std::nullopt;
 }
 
-std::vector<std::string> ParseStringData(std::string_view body,
-                                         std::string_view where) {
-  std::vector<std::string> out;
+namespace {
+
+// The success envelope whose "data" is an array; `read_data` reads that array
+// (the reader is at its '['). Errors as ParseQueryResponse's.
+template <typename ReadData>
+void ParseArrayEnvelope(std::string_view body, std::string_view where,
+                        ReadData read_data) {
   Envelope envelope;
   try {
     Reader r(body);
@@ -451,7 +455,7 @@ std::vector<std::string> ParseStringData(std::string_view body,
       r.String(&key);
       r.Expect(':');
       if (key == "data" && r.Peek() == '[') {
-        ReadStrings(r, &out);
+        read_data(r);
       } else if (!envelope.Read(r, key)) {
         r.SkipValue();
       }
@@ -460,6 +464,27 @@ std::vector<std::string> ParseStringData(std::string_view body,
     ThrowMalformed(where, f);
   }
   envelope.Check(where);
+}
+
+}  // namespace
+
+std::vector<std::string> ParseStringData(std::string_view body,
+                                         std::string_view where) {
+  std::vector<std::string> out;
+  ParseArrayEnvelope(body, where, [&](Reader& r) { ReadStrings(r, &out); });
+  return out;
+}
+
+std::vector<Series> ParseSeriesData(std::string_view body,
+                                    std::string_view where) {
+  std::vector<Series> out;
+  ParseArrayEnvelope(body, where, [&](Reader& r) {
+    if (!r.Open('[', ']')) return;
+    do {
+      if (r.Peek() != '{') r.Fail("expected a label set");
+      ReadLabels(r, &out.emplace_back());
+    } while (r.More(']'));
+  });
   return out;
 }
 

@@ -54,6 +54,11 @@ QueryResult ParseQueryResponse(std::string_view body, std::string_view where);
 std::vector<std::string> ParseStringData(std::string_view body,
                                          std::string_view where);
 
+// Parses a 200 response of /api/v1/series: data is an array of label sets.
+// Each becomes a Series with sorted labels and no samples. Errors as above.
+std::vector<Series> ParseSeriesData(std::string_view body,
+                                    std::string_view where);
+
 // The errorType/error pair when `body` is Prometheus' JSON error envelope, else
 // nullopt.
 std::optional<ApiError> ParseApiError(std::string_view body);

@@ -194,5 +194,30 @@ TEST(ParseQueryResponse, status_other_than_success_is_malformed) {
             "w: malformed response: status is 'pending', expected 'success'");
 }
 
+TEST(ParseSeriesData, label_sets_sorted_without_samples_errors_verbatim) {
+  auto series = ParseSeriesData(
+      R"({"status":"success","data":[{"pod":"a","__name__":"m","ns":"x"},)"
+      R"({"__name__":"m","pod":"b"}],"warnings":["w"]})",
+      "t");
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_EQ(series[0].labels.front().first, "__name__");
+  EXPECT_EQ(series[0].Label("pod"), "a");
+  EXPECT_EQ(series[0].Label("ns"), "x");
+  EXPECT_EQ(series[1].Label("pod"), "b");
+  EXPECT_TRUE(series[0].samples.empty());
+  EXPECT_TRUE(
+      ParseSeriesData(R"({"status":"success","data":[]})", "t").empty());
+  EXPECT_THROW(ParseSeriesData(R"({"status":"success","data":[1]})", "t"),
+               Error);
+  try {
+    ParseSeriesData(
+        R"({"status":"error","errorType":"bad_data","error":"no match[]"})",
+        "where");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "where: bad_data: no match[]");
+  }
+}
+
 }  // namespace
 }  // namespace podpower::prom
