@@ -125,7 +125,10 @@ namespace {
 class WindowSink {
  public:
   virtual ~WindowSink() = default;
-  virtual void Start(const std::vector<WindowPod>& pods) = 0;
+  // `active`: the pods with rows in the first piece (window_writer.h's
+  // active_pods).
+  virtual void Start(const std::vector<WindowPod>& pods,
+                     const std::vector<uint32_t>& active) = 0;
   virtual void Add(double ts, uint32_t pod, std::optional<double> avg_power_w,
                    std::optional<double> energy_step_j) = 0;
   virtual int64_t rows() const = 0;
@@ -151,7 +154,10 @@ class TableSink : public WindowSink {
       table_.AddColumn(name, type);
     }
   }
-  void Start(const std::vector<WindowPod>& pods) override { pods_ = pods; }
+  void Start(const std::vector<WindowPod>& pods,
+             const std::vector<uint32_t>&) override {
+    pods_ = pods;
+  }
   void Add(double ts, uint32_t pod, std::optional<double> avg_power_w,
            std::optional<double> energy_step_j) override {
     const WindowPod& p = pods_.at(pod);
@@ -177,8 +183,11 @@ class TableSink : public WindowSink {
 class WriterSink : public WindowSink {
  public:
   explicit WriterSink(std::string target) : target_(std::move(target)) {}
-  void Start(const std::vector<WindowPod>& pods) override {
-    writer_.emplace(target_, pods);
+  void Start(const std::vector<WindowPod>& pods,
+             const std::vector<uint32_t>& active) override {
+    WindowWriterOptions options;
+    options.active_pods = active;
+    writer_.emplace(target_, pods, options);
   }
   void Add(double ts, uint32_t pod, std::optional<double> avg_power_w,
            std::optional<double> energy_step_j) override {
@@ -281,14 +290,16 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
     Workload workload;
     uint32_t number = 0;  // the window sink's pod number
   };
-  // Window mode: every pod, numbered in PodId order, given to the sink before
-  // the first row (the writer builds its string columns from them).
+  // Window mode: every pod, numbered in PodId order, given to the sink with
+  // the first piece's rows (the writer builds its string columns from them
+  // and from which pods are active at the start).
   std::map<PodId, PodInfo> listed;
+  std::vector<WindowPod> strings;
+  bool started = false;
   if (window_mode) {
     std::vector<PodId> pods = ListPods(client, selector, schema,
                                        options.start - kLookback, options.end);
     if (options.on_pods_listed) options.on_pods_listed(&pods);
-    std::vector<WindowPod> strings;
     strings.reserve(pods.size());
     for (const PodId& pod : pods) {
       PodInfo info;
@@ -298,7 +309,6 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
       strings.push_back(StringsOf(pod, info.workload));
       listed.emplace(pod, std::move(info));
     }
-    window->Start(strings);
   }
   // Pods with rows; counted (pods, owner sources) when their first row comes.
   std::map<PodId, PodInfo> workloads;
@@ -342,6 +352,10 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
         }
         lists.push_back(&list);
         numbers.push_back(info->number);
+      }
+      if (!started) {
+        window->Start(strings, numbers);
+        started = true;
       }
       EmitInOrder(lists, options.step, [&](uint32_t rank, const PodStep& st) {
         window->Add(st.ts, numbers[rank],
@@ -426,6 +440,8 @@ io::Table ProduceLabels(const LabelsOptions& options, LabelsSummary* summary,
       progressed_to = piece_end;
     }
   }
+  // No piece at all (an empty range): the writer still needs its columns.
+  if (window_mode && !started) window->Start(strings, {});
 
   io::Table table;
   if (!window_mode) {

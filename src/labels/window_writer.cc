@@ -2,6 +2,7 @@
 
 #include <duckdb.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
@@ -337,12 +338,21 @@ WindowWriter::WindowWriter(std::string target,
       }
       codes.push_back(it->second);
     }
+    // The same for the pods active at the start (see active_pods).
+    std::vector<bool> active_value(values.size(), false);
+    size_t active_bytes = 0;
+    for (uint32_t pod : options.active_pods) {
+      if (pod >= codes.size() || active_value[codes[pod]]) continue;
+      active_value[codes[pod]] = true;
+      active_bytes += values[codes[pod]].size() + 4;
+    }
+    const size_t enum_limit =
+        std::max(options.max_enum_dictionary_bytes, 2 * active_bytes);
     Db::StringColumn& col = d.columns[k];
     const size_t c = kStringColumns[k];
     duckdb_destroy_logical_type(&d.out_types[c]);
     // An ENUM needs at least one member; without pods there are no rows.
-    if (!values.empty() && !has_nul &&
-        dictionary_bytes <= options.max_enum_dictionary_bytes) {
+    if (!values.empty() && !has_nul && dictionary_bytes <= enum_limit) {
       std::vector<std::string> names(values.begin(), values.end());
       std::vector<const char*> c_names;
       c_names.reserve(names.size());

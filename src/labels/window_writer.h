@@ -73,6 +73,12 @@ struct WindowWriterOptions {
   // hashing per cell, about half the writer's CPU) is kept for clusters of up
   // to a few thousand pods; beyond that (many short-lived pods) VARCHAR.
   size_t max_enum_dictionary_bytes = 122880;
+  // Pods (numbers) with rows at the start of the range, when known: a row
+  // group spans a short stretch of time, so VARCHAR would write about their
+  // values in each one. A column also stays an ENUM while its dictionary is
+  // at most twice theirs: many long-lived pods are not a reason for VARCHAR,
+  // and the bloat stays within one VARCHAR dictionary per row group.
+  std::vector<uint32_t> active_pods;
 };
 
 class WindowWriter {

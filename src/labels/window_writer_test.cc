@@ -138,6 +138,34 @@ TEST_F(WindowWriterTest, many_pods_switch_large_dictionaries_to_varchar) {
             (std::array<bool, 5>{true, true, true, true, true}));
 }
 
+TEST_F(WindowWriterTest, many_pods_all_active_at_the_start_stay_enums) {
+  // 20,000 long-lived pods: every row group would hold every name as VARCHAR
+  // too, so the names stay ENUMs once the writer knows they are all active.
+  std::vector<WindowPod> pods;
+  std::vector<uint32_t> active;
+  for (uint32_t i = 0; i < 20000; ++i) {
+    // (insert, not "ns" + ...: GCC 12's -Wrestrict misfires on the latter
+    // here.)
+    pods.push_back({std::to_string(i % 30).insert(0, "ns"), "Deployment",
+                    std::to_string(i / 2).insert(0, "storefront-api-"),
+                    std::to_string(i).insert(0, "pod-"), "prom"});
+    active.push_back(i);
+  }
+  std::vector<Row> rows;
+  for (uint32_t i = 0; i < 40000; ++i)
+    rows.push_back({1.0 * (i / 20000), i % 20000, 2.5, 37.5});
+  EXPECT_EQ(RoundTrip(pods, rows),
+            (std::array<bool, 5>{true, true, false, false, true}));
+  WindowWriterOptions known;
+  known.active_pods = active;
+  EXPECT_EQ(RoundTrip(pods, rows, known),
+            (std::array<bool, 5>{true, true, true, true, true}));
+  // Only a tenth active at the start (the rest come and go later): VARCHAR.
+  known.active_pods.resize(2000);
+  EXPECT_EQ(RoundTrip(pods, rows, known),
+            (std::array<bool, 5>{true, true, false, false, true}));
+}
+
 TEST_F(WindowWriterTest, short_lived_pods_over_many_row_groups_read_back) {
   // Each pod in a few row groups only; VARCHAR and ENUM give the same values.
   std::vector<WindowPod> pods;
