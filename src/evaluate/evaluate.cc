@@ -443,13 +443,7 @@ Evaluation RunEvaluate(const EvaluateOptions& options, std::ostream& out,
                     "got {}",
                     options.interval_level));
   }
-  io::Table table;
-  try {
-    table = io::ReadParquet(options.train_path);
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    throw Error(message.substr(0, message.find('\n')));
-  }
+  io::Table table = io::ReadParquet(options.train_path);
   std::vector<io::InferenceRequest> requests;
   if (!options.requests_path.empty())
     requests = io::ReadInferenceRequests(options.requests_path).records;

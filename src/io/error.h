@@ -10,6 +10,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace podpower {
 
@@ -17,6 +18,11 @@ class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
+
+// `text` on one line: line breaks become single spaces. For reasons that come
+// from libraries (DuckDB explains some errors over several lines, with a SQL
+// excerpt or an out-of-memory breakdown) before they go into an Error.
+std::string OneLine(std::string_view text);
 
 }  // namespace podpower
 

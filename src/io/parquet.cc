@@ -71,8 +71,9 @@ class Database {
 
   duckdb_connection connection() const { return con_; }
 
+  // DuckDB's reasons can span lines (a SQL excerpt follows): one line here.
   [[noreturn]] void Fail(const std::string& what) const {
-    throw Error(path_ + ": " + what);
+    throw Error(path_ + ": " + OneLine(what));
   }
 
  private:
@@ -394,7 +395,7 @@ Table ReadParquet(const std::string& path) {
   // mid-file).
   const char* late_error = duckdb_result_error(result.get());
   if (late_error != nullptr && *late_error != '\0') {
-    throw Error(path + ": cannot read Parquet: " + late_error);
+    throw Error(path + ": cannot read Parquet: " + OneLine(late_error));
   }
   return table;
 }

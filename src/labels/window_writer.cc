@@ -255,16 +255,7 @@ struct WindowWriter::Db {
 };
 
 void WindowWriter::Fail(const std::string& what) const {
-  // One line: DuckDB explains some errors over several (out of memory).
-  std::string line;
-  for (char c : what) {
-    if (c != '\n') {
-      line += c;
-    } else if (!line.empty() && line.back() != ' ') {
-      line += ' ';
-    }
-  }
-  throw Error(target_ + ": cannot write Parquet: " + line);
+  throw Error(target_ + ": cannot write Parquet: " + OneLine(what));
 }
 
 WindowWriter::WindowWriter(std::string target,

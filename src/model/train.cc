@@ -191,15 +191,7 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
   if (options.knn.k < 1)
     throw Error(
         fmt::format("--neighbors: expected >= 1, got {}", options.knn.k));
-  io::Table table;
-  try {
-    table = io::ReadParquet(options.train_path);
-  } catch (const Error& e) {
-    // DuckDB's messages can span lines (a SQL excerpt follows); users get the
-    // first.
-    const std::string message = e.what();
-    throw Error(message.substr(0, message.find('\n')));
-  }
+  io::Table table = io::ReadParquet(options.train_path);
   TrainSummary summary;
   summary.loaded = LoadTrainingRows(table, options.target, options.aggregate);
   const LoadedRows& loaded = summary.loaded;
