@@ -28,6 +28,16 @@ CommandRegistration reg(90, [](CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--start", o->start,
                   "unix seconds of the first sample (default: now - hours)");
+  // Range checks live in simulate::Simulate, so the message is the same one
+  // line for the CLI and the library.
+  cmd->add_option("--request-coupling", o->request_coupling,
+                  "how much busy cores follow the CPU request, 0..1 (1: fully, "
+                  "0: unrelated, as in over-provisioned clusters)")
+      ->capture_default_str();
+  cmd->add_option("--no-request-share", o->no_request_share,
+                  "share of workloads whose pods have no requests or limits, "
+                  "0..1 (0: every pod has them)")
+      ->capture_default_str();
   cmd->callback([o] { simulate::Simulate(*o, std::cerr); });
 });
 

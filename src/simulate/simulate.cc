@@ -1,6 +1,7 @@
 #include "simulate/simulate.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -127,10 +128,19 @@ std::string PodSpecYaml(const io::InferenceRequest& r, const Template& t,
          "  image: " + Quote(c.image) + "\n";
     if (c.command) y += p + "  command: " + YamlList(*c.command) + "\n";
     if (c.args) y += p + "  args: " + YamlList(*c.args) + "\n";
-    y += p + "  resources:\n";
-    y += p + fmt::format("    requests: {{cpu: \"{}m\", memory: \"{}Mi\"}}\n",
-                         c.req_cpu_mcpu.value_or(0), c.req_mem_mib.value_or(0));
     const bool gpu = &c == &r.containers.front() && r.gpu_count > 0;
+    // A BestEffort container (no requests, no limits) has no resources block.
+    const bool requests = c.req_cpu_mcpu || c.req_mem_mib;
+    if (!requests && !c.lim_cpu_mcpu && !gpu) continue;
+    y += p + "  resources:\n";
+    if (requests) {
+      std::vector<std::string> parts;
+      if (c.req_cpu_mcpu)
+        parts.push_back(fmt::format("cpu: \"{}m\"", *c.req_cpu_mcpu));
+      if (c.req_mem_mib)
+        parts.push_back(fmt::format("memory: \"{}Mi\"", *c.req_mem_mib));
+      y += p + fmt::format("    requests: {{{}}}\n", fmt::join(parts, ", "));
+    }
     if (c.lim_cpu_mcpu || gpu) {
       y += p + "    limits: {";
       if (c.lim_cpu_mcpu)
@@ -217,7 +227,101 @@ struct Workload {
   int replicas = 1;
   double utilisation = 0;  // hidden: the template's, times a workload factor
   double phase = 0;
+  double hidden_cores = 0;  // hidden: busy cores at full load, request aside
+  bool no_request = false;  // BestEffort: no requests or limits in the spec
 };
+
+// The spread of the hidden per-workload core count around the catalog's
+// typical pod request: lognormal with log-std 0.5, about the spread of the
+// request scales {0.5, 1, 1, 1.5, 2} (log-std 0.47), mean 1 so that the
+// typical request is also the mean hidden count.
+constexpr double kHiddenCoresSigma = 0.5;
+// The log-std of the per-workload utilisation factor.
+constexpr double kUtilisationSigma = 0.3;
+// The sidecar's CPU request, also part of the catalog's typical pod request.
+constexpr int kSidecarMcpu = 50;
+
+// CPU cores a pod of this template requests at scale 1.
+double TypicalCores(const Template& t) {
+  return (t.cpu_req_mcpu + (t.sidecar ? kSidecarMcpu : 0)) / 1000.0;
+}
+
+// Busy cores at utilisation 1: the coupling's mix of the request and the
+// hidden count; the hidden count alone when the spec has no request.
+double BusyCores(const Workload& w, double request_cores, double coupling) {
+  if (w.no_request) return w.hidden_cores;
+  if (coupling == 1) return request_cores;  // exactly the pre-coupling model
+  return coupling * request_cores + (1 - coupling) * w.hidden_cores;
+}
+
+double NormalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+
+// E[clamp(m * exp(s Z), a, b)] for Z ~ N(0,1), 0 < a < b, m, s > 0 (the
+// lognormal's partial expectation between a and b plus the clipped tails).
+double ClampedLognormalMean(double m, double s, double a, double b) {
+  const double za = std::log(a / m) / s, zb = std::log(b / m) / s;
+  return a * NormalCdf(za) + b * (1 - NormalCdf(zb)) +
+         m * std::exp(s * s / 2) * (NormalCdf(zb - s) - NormalCdf(za - s));
+}
+
+// E[max(0, 1 + s Z)] for Z ~ N(0,1): the mean per-sample noise factor.
+double ClippedNoiseMean(double s) {
+  if (!(s > 0)) return 1;
+  const double x = 1 / s;
+  return NormalCdf(x) + s * std::exp(-x * x / 2) / std::sqrt(2 * M_PI);
+}
+
+// The oracle (docs/formats/simulate.md): the expected mean watts of one pod of
+// `w` over the hidden draws (U_w, hidden cores, phase, bursts, noise), using
+// only what the spec and the catalog say. `cpu_w`/`gpu_w` receive the two
+// parts. Always-running pods live over the whole window (samples at start +
+// k step, k = 1..n, energy divided by end - start); Job pods' times are hidden
+// and taken as a whole number of scrape intervals.
+void Oracle(const Workload& w, double coupling, int64_t start, int64_t end,
+            int64_t step, double& cpu_w, double& gpu_w) {
+  const Template& t = *w.t;
+  const double m = t.utilisation, s = kUtilisationSigma;
+  const double mean_u = ClampedLognormalMean(m, s, 0.02, 1.0);
+  // Mean over the samples of E[u(t)]; u <= 1.5 binds only in bursts (U_w <= 1
+  // and the other patterns are <= 1).
+  double u = mean_u;
+  if (t.pattern == Pattern::kBursty) {
+    // min(1.5, 2.5 U) = 2.5 min(0.6, U), and min(0.6, clamp(X, 0.02, 1)) =
+    // clamp(X, 0.02, 0.6).
+    u = 0.1 * 2.5 * ClampedLognormalMean(m, s, 0.02, 0.6) + 0.9 * 0.7 * mean_u;
+  }
+  const int64_t n = (end - start) / step;  // the window's samples
+  if (t.pattern == Pattern::kDiurnal && n > 0) {
+    // E over phase ~ U[0, 0.1) of sin(2 pi (a + phase)), averaged over the
+    // window's samples (Job pods, whose times are hidden, have no diurnal
+    // family in the catalog).
+    double sum = 0;
+    for (int64_t k = 1; k <= n; ++k) {
+      const double a = static_cast<double>(start + k * step) / 86400.0;
+      sum += 10 / (2 * M_PI) *
+             (std::cos(2 * M_PI * a) - std::cos(2 * M_PI * (a + 0.1)));
+    }
+    u = mean_u * (0.65 + 0.35 * sum / static_cast<double>(n));
+  }
+  // Energy over n whole intervals divided by the pod's life.
+  const bool always = t.kind == "Deployment" || t.kind == "StatefulSet" ||
+                      t.kind == "DaemonSet";
+  const double window = always && n > 0 ? static_cast<double>(n * step) /
+                                              static_cast<double>(end - start)
+                                        : 1;
+  double request_cores = 0;
+  for (const auto& c : w.request.containers)
+    request_cores += static_cast<double>(c.req_cpu_mcpu.value_or(0)) / 1000;
+  // E[hidden cores] is the typical request (mean-1 lognormal factor); the
+  // hidden count, U_w and the samples' draws are independent, so the
+  // expectation of their product is the product of expectations.
+  const double cores = w.no_request ? TypicalCores(t)
+                                    : coupling * request_cores +
+                                          (1 - coupling) * TypicalCores(t);
+  const double noise = ClippedNoiseMean(t.noise);
+  cpu_w = window * noise * (t.idle_w + t.core_w * cores * u);
+  gpu_w = window * noise * t.gpu_w * t.gpus * u;
+}
 
 struct PodPlan {
   size_t workload = 0;
@@ -241,6 +345,16 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
   if (!v010 && o.kepler_schema != "v0.7")
     throw Error("--kepler-schema: expected v0.7 or v0.10, got '" +
                 o.kepler_schema + "'");
+  if (!(o.request_coupling >= 0 && o.request_coupling <= 1))
+    throw Error(
+        fmt::format("--request-coupling: expected a number in [0, 1], "
+                    "got {}",
+                    o.request_coupling));
+  if (!(o.no_request_share >= 0 && o.no_request_share <= 1))
+    throw Error(
+        fmt::format("--no-request-share: expected a number in [0, 1], "
+                    "got {}",
+                    o.no_request_share));
   if (o.out_dir.empty()) throw Error("--out: an output folder is required");
   std::error_code ec;
   std::filesystem::create_directories(
@@ -251,6 +365,12 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
   std::mt19937_64 rng(o.seed);
   std::uniform_real_distribution<double> uniform(0, 1);
   std::normal_distribution<double> normal(0, 1);
+  // The hidden core counts and the no-request choice come from their own
+  // generator, so `rng`'s stream (and with --no-request-share 0 every file but
+  // the oracle columns and simulation.json) is what it was before they existed.
+  std::mt19937_64 hidden_rng(o.seed ^ 0x9e3779b97f4a7c15ULL);
+  std::uniform_real_distribution<double> hidden_uniform(0, 1);
+  std::normal_distribution<double> hidden_normal(0, 1);
   const int64_t duration = static_cast<int64_t>(std::llround(o.hours * 3600));
   Simulation sim;
   sim.start = o.start;
@@ -331,6 +451,20 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
     w.utilisation =
         std::clamp(t.utilisation * std::exp(0.3 * normal(rng)), 0.02, 1.0);
     w.phase = uniform(rng) * 0.1;
+    // Both drawn for every workload whatever the options, so changing the
+    // coupling or the share does not reshuffle the other workloads.
+    w.hidden_cores = TypicalCores(t) *
+                     std::exp(kHiddenCoresSigma * hidden_normal(hidden_rng) -
+                              kHiddenCoresSigma * kHiddenCoresSigma / 2);
+    w.no_request = hidden_uniform(hidden_rng) < o.no_request_share;
+    if (w.no_request) {
+      for (auto& c : r.containers) {
+        c.req_cpu_mcpu.reset();
+        c.req_mem_mib.reset();
+        c.lim_cpu_mcpu.reset();
+        c.lim_mem_mib.reset();
+      }
+    }
     sim.families.push_back(t.family);
     workloads.push_back(std::move(w));
   }
@@ -369,8 +503,11 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
         total += static_cast<double>(c.req_cpu_mcpu.value_or(0));
       for (const auto& c : r.containers) {
         p.containers.push_back(c.name);
+        // Without requests Kepler would still split by measured use; equal
+        // shares stand in for it.
         p.container_share.push_back(
-            static_cast<double>(c.req_cpu_mcpu.value_or(0)) / total);
+            total > 0 ? static_cast<double>(c.req_cpu_mcpu.value_or(0)) / total
+                      : 1.0 / static_cast<double>(r.containers.size()));
       }
       pods.push_back(std::move(p));
     };
@@ -450,6 +587,7 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
     double cores = 0;
     for (const auto& c : w.request.containers)
       cores += static_cast<double>(c.req_cpu_mcpu.value_or(0)) / 1000;
+    const double busy_cores = BusyCores(w, cores, o.request_coupling);
     std::vector<double> counter(p.containers.size(), 0);
     double pod_cpu = 0, pod_gpu = 0;
     std::vector<std::pair<int64_t, double>> cpu_series, gpu_series;
@@ -460,7 +598,7 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
                                                         static_cast<double>(ts),
                                                         w.phase, rng));
         const double noise = std::max(0.0, 1 + t.noise * normal(rng));
-        const double cpu_w = (t.idle_w + t.core_w * cores * u) * noise;
+        const double cpu_w = (t.idle_w + t.core_w * busy_cores * u) * noise;
         const double gpu_w = t.gpu_w * t.gpus * u * noise;
         const double dt = static_cast<double>(step);
         pod_cpu += cpu_w * dt;
@@ -576,16 +714,22 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
   }
   io::WriteTextFile((dir / "truth_pods.csv").string(), csv);
   std::string wcsv =
-      "namespace,workload_kind,workload_name,family,pods,mean_watts_per_pod\n";
+      "namespace,workload_kind,workload_name,family,pods,mean_watts_per_pod,"
+      "oracle_watts_per_pod,oracle_label_watts_per_pod\n";
   for (size_t i = 0; i < workloads.size(); ++i) {
     const auto& r = workloads[i].request;
+    double cpu_w = 0, gpu_w = 0;
+    Oracle(workloads[i], o.request_coupling, sim.start, sim.end, step, cpu_w,
+           gpu_w);
+    sim.oracle_watts.push_back(cpu_w + gpu_w);
+    sim.oracle_label_watts.push_back(v010 ? cpu_w : cpu_w + gpu_w);
     auto it =
         per_workload.find({r.namespace_, r.workload_kind, r.workload_name});
     if (it == per_workload.end()) continue;  // a CronJob with no tick
-    wcsv +=
-        fmt::format("{},{},{},{},{},{:.6f}\n", r.namespace_, r.workload_kind,
-                    r.workload_name, sim.families[i], it->second.second,
-                    it->second.first / it->second.second);
+    wcsv += fmt::format("{},{},{},{},{},{:.6f},{:.6f},{:.6f}\n", r.namespace_,
+                        r.workload_kind, r.workload_name, sim.families[i],
+                        it->second.second, it->second.first / it->second.second,
+                        sim.oracle_watts.back(), sim.oracle_label_watts.back());
   }
   io::WriteTextFile((dir / "truth_workloads.csv").string(), wcsv);
   nlohmann::ordered_json meta{{"workloads", o.workloads},
@@ -593,15 +737,20 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
                               {"seed", o.seed},
                               {"kepler_schema", o.kepler_schema},
                               {"scrape_seconds", o.scrape_seconds},
+                              {"request_coupling", o.request_coupling},
+                              {"no_request_share", o.no_request_share},
                               {"start", sim.start},
                               {"end", sim.end},
                               {"pods", pods.size()}};
   io::WriteTextFile((dir / "simulation.json").string(), meta.dump(2) + "\n");
+  const auto no_request =
+      std::count_if(workloads.begin(), workloads.end(),
+                    [](const Workload& w) { return w.no_request; });
   log << fmt::format(
-      "simulated {} workloads, {} pods, {} h from {} ({} Kepler schema) into "
-      "{}\n",
-      workloads.size(), pods.size(), o.hours, sim.start, o.kepler_schema,
-      o.out_dir);
+      "simulated {} workloads ({} without requests), {} pods, {} h from {} ({} "
+      "Kepler schema, request coupling {}) into {}\n",
+      workloads.size(), no_request, pods.size(), o.hours, sim.start,
+      o.kepler_schema, o.request_coupling, o.out_dir);
   return sim;
 }
 
