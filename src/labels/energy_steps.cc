@@ -81,7 +81,9 @@ void EnergySteps::AddChunk(const std::vector<prom::Series>& series) {
       if (open) pieces.push_back(current);
       open = false;
     };
-    for (const prom::Sample& sample : samples_of(c)) {
+    const std::vector<prom::Sample>& samples = samples_of(c);
+    for (size_t k = 0; k < samples.size(); ++k) {
+      const prom::Sample& sample = samples[k];
       if (!std::isfinite(sample.value)) continue;
       if (have_state && sample.ts <= st.last_ts) continue;  // seen already
       const int64_t ts_ms = Millis(sample.ts);
@@ -99,8 +101,14 @@ void EnergySteps::AddChunk(const std::vector<prom::Series>& series) {
       // still gets a row at the range start.
       if (ts_ms > start_ms_) {
         if (!have_state) {
-          current.energy += sample.value;  // appeared inside the range
-          current.covered += typical_interval_;
+          // Appeared inside the range: counts from zero. At 0 J the sample is
+          // the counter's baseline (like one at the range start): no joules,
+          // no seconds, so the step gets no energy from it.
+          if (sample.value > 0) {
+            current.energy += sample.value;
+            current.covered += FirstSampleSeconds(samples, k);
+            current.have_energy = true;
+          }
         } else {
           double delta = sample.value - st.last_value;
           if (delta < 0) {
@@ -109,8 +117,8 @@ void EnergySteps::AddChunk(const std::vector<prom::Series>& series) {
           }
           current.energy += delta;
           current.covered += sample.ts - st.last_ts;
+          current.have_energy = true;
         }
-        current.have_energy = true;
       }
       st.last_value = sample.value;
       st.last_ts = sample.ts;
@@ -119,6 +127,26 @@ void EnergySteps::AddChunk(const std::vector<prom::Series>& series) {
     close();
     if (pieces.empty()) pending_.erase(c.pod);
   }
+}
+
+double EnergySteps::FirstSampleSeconds(const std::vector<prom::Sample>& samples,
+                                       size_t first) const {
+  const prom::Sample& s0 = samples[first];
+  for (size_t k = first + 1; k < samples.size(); ++k) {
+    const prom::Sample& s1 = samples[k];
+    if (!std::isfinite(s1.value)) continue;
+    const double dt = s1.ts - s0.ts;
+    if (dt <= 0) continue;
+    // The next interval's joules, reset-safe like every delta.
+    const double d1 = s1.value >= s0.value ? s1.value - s0.value : s1.value;
+    // The previous scrape, about one interval before, did not see the
+    // counter: it is at most that old. Within that bound, go back at the next
+    // interval's watts to where the counter was zero (what increase() does
+    // at a series' start).
+    if (d1 <= 0) return dt;
+    return std::min(dt, s0.value * dt / d1);
+  }
+  return typical_interval_;  // a single sample (in this piece)
 }
 
 std::map<PodId, std::vector<PodStep>> EnergySteps::TakeSteps() {

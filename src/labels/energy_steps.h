@@ -8,12 +8,20 @@
 //   - delta = v[k] - v[k-1] when the counter did not decrease;
 //   - delta = v[k] when it decreased (a restart from zero);
 //   - delta = v[k] for the first sample of a counter that appears after the
-//     range start (a new container or pod counts from zero; it is taken to
-//     cover one typical sample interval);
+//     range start (a new container or pod counts from zero). Those joules
+//     were drawn before the sample, since the counter started: they cover
+//     v[k] / (the counter's watts over its next interval) seconds, at most
+//     that interval (the scrape before did not see the counter); one typical
+//     sample interval when there is no next sample in the chunk. At v[k] = 0
+//     the sample covers nothing: it is the counter's baseline;
 //   - samples at or before the range start only set the baseline.
+// So a pod's seconds are those between its first and last sample (plus the
+// back-extrapolated start when its first sample is above zero), never one
+// interval more (dividing by samples x interval understated a pod seen at n
+// samples by 1/n).
 // Each delta belongs to the query step (g - step, g] that holds its sample; the
 // step's watts are its joules over the seconds its deltas cover, so gaps and
-// partial steps do not bias watts. No extrapolation is done: the joules are
+// partial steps do not bias watts. The joules are never extrapolated: they are
 // exactly the counters' increase. Series sharing a key (the rewrite's
 // running/terminated twins, duplicate scrapes) are merged into one counter
 // before differencing (max per timestamp). Steps above `max_pod_watts` are
@@ -55,7 +63,9 @@ struct SeriesRef {
 // One pod's energy over the query step ending at `ts`.
 struct PodStep {
   double ts = 0;  // on the grid: (ms(range_start) + k * ms(step)) / 1000
-  std::optional<double> energy_j;  // nullopt at the range start (baseline only)
+  // nullopt when the step holds only baselines: samples at the range start, a
+  // new counter's first sample at 0 J.
+  std::optional<double> energy_j;
   double covered_s = 0;  // seconds the energy covers (0 without energy)
 };
 
@@ -95,6 +105,11 @@ class EnergySteps {
     double covered = 0;
     bool have_energy = false;
   };
+
+  // Seconds covered by the joules of a new counter's first sample
+  // samples[first] (value > 0); see the file comment.
+  double FirstSampleSeconds(const std::vector<prom::Sample>& samples,
+                            size_t first) const;
 
   int64_t start_ms_;
   int64_t step_ms_;

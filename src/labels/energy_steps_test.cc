@@ -51,10 +51,76 @@ TEST(EnergySteps, counter_appearing_inside_the_range_counts_from_zero) {
   auto out = steps.TakeSteps();
   EXPECT_DOUBLE_EQ(Total(out[{"ns", "new", ""}]), 30);
   EXPECT_DOUBLE_EQ(Total(out[{"ns", "old", ""}]), 30);
-  // Its first sample is taken to cover one typical interval (15 s), so watts
-  // stay exact.
+  // Its first sample's 15 J cover 15 J / 1 W = 15 s, so watts stay exact.
   const auto& s = out[{"ns", "new", ""}].back();
   EXPECT_DOUBLE_EQ(*s.energy_j / s.covered_s, 1.0);
+}
+
+TEST(EnergySteps, new_counter_at_zero_joules_is_a_baseline_not_a_step) {
+  // A pod that starts at t=60 with its counter at 0 J (Kepler's counters start
+  // with the container), 3 W for 5 minutes: 900 J over exactly 300 s. Giving
+  // the 0 J sample a step of its own (0 J over one interval) made that 900 J
+  // over 360 s, 2.5 W.
+  EnergySteps steps(0, 60, 1e9, ByPodAndContainer);
+  std::vector<std::pair<double, double>> samples;
+  for (int k = 0; k <= 5; ++k) samples.push_back({60.0 + 60 * k, 180.0 * k});
+  steps.AddChunk({Counter("p", "c", samples)});
+  auto out = steps.TakeSteps();
+  const auto& p = out[{"ns", "p", ""}];
+  ASSERT_EQ(p.size(), 6u);
+  EXPECT_DOUBLE_EQ(p[0].ts, 60);
+  EXPECT_FALSE(p[0].energy_j) << "first sample at 0 J: baseline only";
+  EXPECT_EQ(p[0].covered_s, 0);
+  double joules = 0, seconds = 0;
+  for (size_t i = 1; i < p.size(); ++i) {
+    ASSERT_TRUE(p[i].energy_j);
+    EXPECT_DOUBLE_EQ(*p[i].energy_j / p[i].covered_s, 3.0);
+    joules += *p[i].energy_j;
+    seconds += p[i].covered_s;
+  }
+  EXPECT_DOUBLE_EQ(joules, 900);
+  EXPECT_DOUBLE_EQ(seconds, 300);
+}
+
+TEST(EnergySteps, new_counter_above_zero_covers_back_to_its_start) {
+  // Started 10 s before its first sample at 2 W: 20 J at t=30, then 2 W.
+  // The 20 J cover 20 / 2 W = 10 s, not a whole interval.
+  EnergySteps steps(0, 60, 1e9, ByPodAndContainer);
+  steps.AddChunk({Counter("p", "c", {{30, 20}, {60, 80}, {90, 140}})});
+  auto out = steps.TakeSteps();
+  const auto& p = out[{"ns", "p", ""}];
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_DOUBLE_EQ(*p[0].energy_j, 80);
+  EXPECT_DOUBLE_EQ(p[0].covered_s, 40);
+  EXPECT_DOUBLE_EQ(*p[1].energy_j, 60);
+  EXPECT_DOUBLE_EQ(p[1].covered_s, 30);
+  // Never older than one interval (the scrape before did not see it), and an
+  // idle next interval gives no rate to go back with: one interval.
+  EnergySteps capped(0, 60, 1e9, ByPodAndContainer);
+  capped.AddChunk({Counter("big", "c", {{30, 500}, {60, 530}}),
+                   Counter("idle", "c", {{30, 40}, {60, 40}})});
+  auto c = capped.TakeSteps();
+  const PodId big{"ns", "big", ""}, idle{"ns", "idle", ""};
+  EXPECT_DOUBLE_EQ(c[big][0].covered_s, 30 + 30);
+  EXPECT_DOUBLE_EQ(c[idle][0].covered_s, 30 + 30);
+}
+
+TEST(EnergySteps, pod_seen_at_a_single_sample) {
+  EnergySteps steps(0, 60, 1e9, ByPodAndContainer);
+  steps.AddChunk({Counter("old", "c", {{0, 0}, {15, 15}, {30, 30}}),
+                  Counter("zero", "c", {{30, 0}}),
+                  Counter("some", "c", {{30, 45}})});
+  auto out = steps.TakeSteps();
+  // At 0 J: seen, but no energy and no seconds.
+  const auto& zero = out[PodId{"ns", "zero", ""}];
+  ASSERT_EQ(zero.size(), 1u);
+  EXPECT_FALSE(zero[0].energy_j);
+  // Above 0 J: its joules over one typical interval (15 s here), the lowest
+  // watts it can have had.
+  const auto& some = out[PodId{"ns", "some", ""}];
+  ASSERT_EQ(some.size(), 1u);
+  EXPECT_DOUBLE_EQ(*some[0].energy_j, 45);
+  EXPECT_DOUBLE_EQ(some[0].covered_s, 15);
 }
 
 TEST(EnergySteps, samples_belong_to_the_step_that_ends_at_or_after_them) {
