@@ -2,6 +2,7 @@
 // cluster (collect/live_collect.h). Registered after `collect from-file` (order
 // 11) so it can join the existing "collect" subcommand; it adds that subcommand
 // itself when it is missing.
+#include <cctype>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -18,11 +19,12 @@ namespace {
 
 struct LiveFlags {
   std::string kubeconfig, context, ca_file, output, post, http_version = "auto";
-  std::string verify_ssl;  // "", "true" or "false"
+  std::string verify_ssl;  // the value given to --verify-ssl, if any
+  CLI::Option* verify_ssl_option = nullptr;
   std::vector<std::string> kinds = {"Deployment", "Job", "CronJob"};
   std::vector<std::string> namespaces;
   bool emit_initial = false, emit_deleted = false, original_fields = false,
-       pods = false;
+       pods = false, suppress_tls_warnings = false;
   int page_size = 500;
 };
 
@@ -37,10 +39,15 @@ void AddConnectionFlags(CLI::App* cmd, LiveFlags& f) {
                   "kubeconfig context (default: current-context)");
   cmd->add_option("--ca-file", f.ca_file,
                   "CA bundle for the API server (overrides kubeconfig)");
-  cmd->add_flag(
-      "--verify-ssl{true}", f.verify_ssl,
-      "verify the API server's certificate; --verify-ssl=false skips it "
-      "(default: the kubeconfig's setting)");
+  // The original took a value (`--verify-ssl false`); a bare --verify-ssl
+  // means true.
+  f.verify_ssl_option =
+      cmd->add_option("--verify-ssl", f.verify_ssl,
+                      "verify the API server's certificate: --verify-ssl "
+                      "[true], --verify-ssl false (or =false) skips it "
+                      "(default: the kubeconfig's setting)")
+          ->expected(0, 1)
+          ->type_name("[true|false]");
   cmd->add_option("--kinds", f.kinds,
                   "Deployment Job CronJob StatefulSet DaemonSet ReplicaSet Pod")
       ->expected(1, -1);
@@ -62,10 +69,12 @@ collect::LiveCollectOptions ToOptions(const LiveFlags& f) {
   o.connection.kubeconfig = f.kubeconfig;
   o.connection.context = f.context;
   o.connection.ca_file = f.ca_file;
-  if (!f.verify_ssl.empty()) {
-    if (f.verify_ssl == "true" || f.verify_ssl == "1") {
+  if (f.verify_ssl_option != nullptr && f.verify_ssl_option->count() > 0) {
+    std::string v = f.verify_ssl.empty() ? "true" : f.verify_ssl;
+    for (char& c : v) c = static_cast<char>(std::tolower(c));
+    if (v == "true" || v == "1" || v == "yes") {
       o.connection.verify_ssl = true;
-    } else if (f.verify_ssl == "false" || f.verify_ssl == "0") {
+    } else if (v == "false" || v == "0" || v == "no") {
       o.connection.verify_ssl = false;
     } else {
       throw Error("--verify-ssl: expected true or false, got \"" +
@@ -112,6 +121,10 @@ CommandRegistration reg(11, [](CLI::App& app) {
       "append records to this file, flushed per line (default: stdout)");
   watch->add_option("--post", watch_flags->post,
                     "also POST each record (JSON) to this URL");
+  watch->add_flag("--suppress-tls-warnings", watch_flags->suppress_tls_warnings,
+                  "accepted for compatibility with the original "
+                  "k8s_collect.py; podpower prints no TLS warnings to "
+                  "suppress, and verification follows --verify-ssl");
   watch->callback([watch_flags] {
     collect::LiveCollectOptions options = ToOptions(*watch_flags);
     struct sigaction sa {};

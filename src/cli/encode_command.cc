@@ -1,8 +1,10 @@
 // `podpower encode fit|transform`: InferenceRequest NDJSON → encoder artifact →
 // features Parquet (encode/encode_files.h).
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <system_error>
 
 #include "cli/command.h"
 #include "encode/encode_files.h"
@@ -37,6 +39,32 @@ encode::TextChoice ChooseText(const EncodeFlags& f) {
   return encode::TextChoice::kDefault;
 }
 
+// A path as the file system sees it, for telling whether two spellings
+// (`enc.ppenc`, `./enc.ppenc`, `/abs/enc.ppenc`) name the same file.
+std::filesystem::path Resolved(const std::string& path) {
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(path, ec);
+  if (ec) return std::filesystem::path(path).lexically_normal();
+  auto resolved = std::filesystem::weakly_canonical(absolute, ec);
+  return ec ? absolute.lexically_normal() : resolved;
+}
+
+// The encoder file `encode fit` writes: the original k8s_encode.py took it as
+// --out, podpower also as --encoder (the name transform and predict use).
+// Both may be given when they name the same file.
+std::string FitEncoderPath(const EncodeFlags& f) {
+  if (f.out.empty() && f.encoder.empty())
+    throw CLI::RequiredError("--out (or --encoder)");
+  if (f.out.empty()) return f.encoder;
+  if (!f.encoder.empty() && Resolved(f.out) != Resolved(f.encoder)) {
+    throw Error("encode fit: --out '" + f.out + "' and --encoder '" +
+                f.encoder +
+                "' name different files; give the encoder file once (--out "
+                "and --encoder are the same option)");
+  }
+  return f.out;
+}
+
 CommandRegistration reg(20, [](CLI::App& app) {
   auto* encode = app.add_subcommand(
       "encode", "Turn InferenceRequest records into feature vectors");
@@ -48,9 +76,11 @@ CommandRegistration reg(20, [](CLI::App& app) {
   fit->add_option("--input", flags->input,
                   "InferenceRequest NDJSON ('-' = stdin)")
       ->required();
+  fit->add_option("--out", flags->out,
+                  "Encoder artifact to write (.ppenc); required, here or as "
+                  "--encoder");
   fit->add_option("--encoder", flags->encoder,
-                  "Encoder artifact to write (.ppenc)")
-      ->required();
+                  "Same as --out (both may be given if they name one file)");
   fit->add_flag("--no-sbert", flags->no_sbert,
                 "No text block (7 numerics + one-hot only)");
   fit->add_option("--text", flags->text,
@@ -68,7 +98,7 @@ CommandRegistration reg(20, [](CLI::App& app) {
   fit->callback([flags] {
     encode::FitOptions options;
     options.input = flags->input;
-    options.encoder = flags->encoder;
+    options.encoder = FitEncoderPath(*flags);
     options.text = ChooseText(*flags);
     options.sbert_model = flags->sbert_model;
     options.embedding_cache = flags->embedding_cache;
@@ -77,7 +107,7 @@ CommandRegistration reg(20, [](CLI::App& app) {
     auto encoder = encode::FitEncoderFiles(options);
     std::cerr << "podpower: fitted encoder on " << encoder.fit_records()
               << " records, " << encoder.dim() << " features -> "
-              << flags->encoder << "\n";
+              << options.encoder << "\n";
   });
 
   auto* transform =

@@ -27,10 +27,14 @@ CommandRegistration reg(80, [](CLI::App& app) {
       "Serve predictions over HTTP(S): /predict, /predict/batch, "
       "/predict/from-yaml, /infer/from-yaml, the /admission webhook, "
       "/healthz, /readyz, /metrics");
+  // ENCODER_PATH and MODEL_PATH are how the original predict_service.py was
+  // pointed at its artifacts.
   cmd->add_option("--encoder", o.artifacts.encoder,
                   "Encoder artifact from `encode fit`")
+      ->envname("ENCODER_PATH")
       ->required();
   cmd->add_option("--model", o.artifacts.model, "Model artifact from `train`")
+      ->envname("MODEL_PATH")
       ->required();
   cmd->add_option(
       "--sbert-model", o.artifacts.sbert_model,
