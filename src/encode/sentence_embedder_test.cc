@@ -63,6 +63,10 @@ TEST(SentenceEmbedder, text_block_equals_sentence_encoder_and_cache_is_reused) {
   io::Table table = io::ReadParquet(transform.out);
   const auto& features = table.Require("features", io::ColumnType::kFloatList);
   const size_t text_start = encoder.dim() - 32;
+  // Exact, not toleranced: transform embedded (and cached) the texts in other
+  // batches, on other threads, than this one-thread Embed, and a text's vector
+  // does not depend on its batch (docs/formats/text.md, "Same text, same
+  // vector").
   for (size_t i = 0; i < rows; ++i) {
     auto row = features.list(i);
     ASSERT_EQ(row.size(), encoder.dim());

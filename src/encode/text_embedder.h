@@ -4,8 +4,10 @@
 // The encoder stores an embedder's name, dim and fingerprint in its artifact
 // and refuses to transform with a different one, so features from fit and
 // transform always come from the same model. Implementations must be
-// deterministic; Embed must be safe to call from several threads at once on a
-// const object.
+// deterministic, and a text's vector must not depend on the other texts of the
+// call (fit, transform, the cache and serve batch differently; the features
+// and hence the KNN neighbours must not change with that). Embed must be safe
+// to call from several threads at once on a const object.
 #ifndef PODPOWER_ENCODE_TEXT_EMBEDDER_H_
 #define PODPOWER_ENCODE_TEXT_EMBEDDER_H_
 
@@ -66,7 +68,9 @@ class HashedTextEmbedder : public TextEmbedder {
 
 // The sentence-transformers embedder (`--sbert-model PATH`):
 // text::SentenceEncoder with name "sbert" and fingerprint
-// "<folder name>:sha256:<weights sha256>". With a `cache_path`, embeddings are
+// "<folder name>:sha256:<weights sha256>"; a text's vector is bit for bit the
+// same in any batch on a given machine, and within 1e-6 per component across
+// machines (docs/formats/text.md). With a `cache_path`, embeddings are
 // looked up in and added to that Parquet cache (text::EmbeddingCache), which is
 // written back when the embedder is destroyed (a failed write is a warning: the
 // cache only saves time). Throws podpower::Error naming the folder and file

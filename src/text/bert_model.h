@@ -6,9 +6,12 @@
 // projection, residual and LayerNorm, and the feed-forward block with exact erf
 // GELU, residual and LayerNorm. Sequences of a batch are packed back to back
 // (no padding): each attends only to its own tokens, which is what the
-// attention mask does for padded batches, so results equal the padded
-// computation. Matrix products go through cblas_sgemm (OpenBLAS); elementwise
-// maths through Eigen's vectorised erf/exp.
+// attention mask does for padded batches. Matrix products go through
+// text::MatMul (matmul.h), whose fixed summation order makes every step either
+// row by row or within one sequence; elementwise maths through Eigen's
+// vectorised erf/exp on 64-byte aligned rows. So a sequence's vector is bit for
+// bit the same whatever else is in the batch, on any thread, on a given
+// machine; the OpenBLAS kernel and thread count play no part.
 //
 // BertModel owns its weights (~4 bytes per parameter; 91 MB for MiniLM-L6).
 // Embed is const and thread-safe: each call allocates its own scratch space.
@@ -19,6 +22,7 @@
 #include <memory>
 #include <vector>
 
+#include "text/matmul.h"
 #include "text/model_folder.h"
 #include "text/safetensors.h"
 
@@ -44,21 +48,31 @@ class BertModel {
 
   const BertConfig& config() const { return config_; }
 
+  // The matrix kernel Embed uses: BestMatMulKernel() unless set. Another
+  // kernel changes results by float32 rounding at most (matmul.h); for tests
+  // and benchmarks. Not thread-safe against Embed. Throws podpower::Error if
+  // this CPU lacks it.
+  void set_kernel(MatMulKernel kernel);
+  MatMulKernel kernel() const { return kernel_; }
+
   // Multiply-adds x2 of one forward pass over `tokens` tokens of one sequence
   // (dense layers and attention), for reporting GFLOP/s.
   static double Flops(const BertConfig& config, int64_t tokens);
 
  private:
+  // Linear weights packed as W^T (x W^T = MatMul(x, W^T)).
   struct Layer {
-    std::vector<float> qkv_w, qkv_b;  // [3H, H] (query, key, value rows), [3H]
-    std::vector<float> attn_out_w, attn_out_b, attn_ln_w, attn_ln_b;
-    std::vector<float> ffn_in_w, ffn_in_b, ffn_out_w, ffn_out_b, ffn_ln_w,
-        ffn_ln_b;
+    PackedMatrix qkv_w;        // [H, 3H]: query, key, value columns
+    std::vector<float> qkv_b;  // [3H]
+    PackedMatrix attn_out_w, ffn_in_w, ffn_out_w;
+    std::vector<float> attn_out_b, attn_ln_w, attn_ln_b;
+    std::vector<float> ffn_in_b, ffn_out_b, ffn_ln_w, ffn_ln_b;
   };
   BertModel() = default;
   BertConfig config_;
   std::vector<float> word_, position_, token_type_, emb_ln_w_, emb_ln_b_;
   std::vector<Layer> layers_;
+  MatMulKernel kernel_ = BestMatMulKernel();
 };
 
 }  // namespace podpower::text

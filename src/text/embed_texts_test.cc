@@ -43,6 +43,8 @@ TEST_F(EmbedTextsTest, ndjson_has_one_exact_vector_per_input_line_in_order) {
   o.input = *dir_ + "/in.txt";
   o.output = *dir_ + "/out.ndjson";
   EmbedTexts(o);
+  // One thread (one batch of three) here, all cores (smaller batches) in
+  // EmbedTexts: still the same bits (docs/formats/text.md).
   auto enc = SentenceEncoder::Load(o.model, 1);
   auto want = enc->Embed({"hello world", "", "pod nginx"});
   std::istringstream lines(Read(o.output));

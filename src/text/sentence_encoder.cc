@@ -1,11 +1,11 @@
 #include "text/sentence_encoder.h"
 
-#include <dlfcn.h>
 #include <unicode/locid.h>
 #include <unicode/unistr.h>
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <mutex>
 #include <numeric>
 #include <thread>
@@ -16,19 +16,6 @@
 
 namespace podpower::text {
 namespace {
-
-// OpenBLAS's own threads would compete with the encoder's workers; found at run
-// time so another BLAS (the reference one via update-alternatives) still links
-// and runs.
-void UseSingleThreadedBlas() {
-  using SetThreads = void (*)(int);
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (auto fn = reinterpret_cast<SetThreads>(
-            dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-      fn(1);
-  });
-}
 
 // Python's str.lower() (full, context-sensitive lower case), for
 // sentence_bert_config's do_lower_case.
@@ -67,7 +54,6 @@ std::unique_ptr<SentenceEncoder> SentenceEncoder::Load(
   if (enc->options_.threads <= 0)
     enc->options_.threads = std::max(1u, std::thread::hardware_concurrency());
   if (enc->options_.batch_size <= 0) enc->options_.batch_size = 32;
-  UseSingleThreadedBlas();
   return enc;
 }
 

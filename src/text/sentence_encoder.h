@@ -10,11 +10,16 @@
 // returns the vectors in input order. Identical texts in one call are computed
 // once.
 //
-// Threading: OpenBLAS is switched to one thread per call, process-wide, when an
-// encoder is loaded; the encoder parallelises over batches itself, which is
-// faster for these small products and keeps concurrent Embed calls (a server)
-// from oversubscribing the cores. A loaded SentenceEncoder is immutable: Embed
-// and the accessors are const and thread-safe.
+// Embeddings do not depend on how texts are batched: a text's vector is bit for
+// bit the same whether it is embedded alone or with any other texts, with any
+// `threads` or `batch_size`, in `podpower embed`, `encode` or `serve`, on a
+// given machine (bert_model.h, matmul.h). Across machines they agree to float32
+// rounding error (docs/formats/text.md).
+//
+// Threading: the encoder parallelises over batches itself and uses no BLAS
+// library, so concurrent Embed calls (a server) never oversubscribe the cores
+// through BLAS threads. A loaded SentenceEncoder is immutable: Embed and the
+// accessors are const and thread-safe.
 #ifndef PODPOWER_TEXT_SENTENCE_ENCODER_H_
 #define PODPOWER_TEXT_SENTENCE_ENCODER_H_
 
