@@ -1,22 +1,24 @@
-# podpower: the two commands are `make demo` and `make test`; both install what is missing first.
+# podpower: the two commands are `make demo` and `make test`; each installs what it needs first.
+#   make demo   scripts/install-deps.sh --demo, then builds the podpower binary only and runs the demo
+#   make test   scripts/install-deps.sh --test, builds everything (tests, benchmarks), runs every test
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 WERROR     ?= ON
-CMAKE_FLAGS = -G Ninja -DPODPOWER_WERROR=$(WERROR) -DPython3_EXECUTABLE=/usr/bin/python3
+CMAKE_FLAGS = -G Ninja -DPODPOWER_WERROR=$(WERROR)
 
-.PHONY: all deps build test unit asan demo bench format format-check clean
+.PHONY: all deps build test unit asan demo demo-build bench format format-check clean
 
 all: build
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh --test
 
-$(BUILD)/build.ninja: CMakeLists.txt | deps
-	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release >/dev/null
-
-build: deps $(BUILD)/build.ninja
-	@cmake -S . -B $(BUILD) >/dev/null
+# Everything, tests and benchmarks included. Switches a folder first configured by `make demo`
+# (tests off) to tests on; the binary's objects are reused, only tests and benchmarks compile.
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release -DPODPOWER_TESTS=ON \
+	  -DPODPOWER_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # Everything: format check, all tests in the release build, then the unit tests under ASan+UBSan.
@@ -29,12 +31,22 @@ unit: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L unit
 
 asan: deps
-	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DPODPOWER_SANITIZE=ON -DPODPOWER_BENCH=OFF >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DPODPOWER_SANITIZE=ON \
+	  -DPODPOWER_TESTS=ON -DPODPOWER_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L unit
 
-demo: build
+# The podpower binary only. A fresh folder is configured without tests and benchmarks (no
+# GoogleTest or Google Benchmark needed); a folder `make test` configured keeps its settings, and
+# only the binary's out-of-date parts are rebuilt.
+demo-build:
+	@scripts/install-deps.sh --demo
+	@[ -f $(BUILD)/build.ninja ] || cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release \
+	  -DPODPOWER_TESTS=OFF -DPODPOWER_BENCH=OFF >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target podpower
+
+demo: demo-build
 	@scripts/demo.sh $(BUILD)/src/cli/podpower
 
 bench: build

@@ -1,42 +1,82 @@
 #!/usr/bin/env bash
-# Installs what podpower needs to build, test and run its demo, and nothing else.
+# Installs what one podpower command needs, and nothing else (the README's "Two commands").
+#   scripts/install-deps.sh --build   build the podpower binary: compiler, CMake, Ninja, the libraries
+#                                     it links, and DuckDB 1.4.4's C library (from npm, into third_party/)
+#   scripts/install-deps.sh --demo    --build + what `make demo` runs: Prometheus and promtool,
+#                                     python3, curl (scripts/demo*.sh, tests/e2e/prometheus-*.sh)
+#   scripts/install-deps.sh --test    everything `make test` needs (the default, also with no argument):
+#                                     --demo + GoogleTest, Google Benchmark, clang-format, the Python
+#                                     oracles (sklearn, PyTorch), etcd, wrk, Chromium
+#   scripts/install-deps.sh --list [--build|--demo|--test]   print that mode's Debian packages, install nothing
 # Idempotent: when everything is present it checks and exits in well under a second.
-#   scripts/install-deps.sh            build + test dependencies
 # Environment: PODPOWER_SKIP_APT=1 skips the apt step (for machines managed otherwise).
+# tests/deps/demo_packages_test.sh checks that --demo lists only packages the demo build or run uses.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
-# Debian packages. Split into build, test oracles and real servers used by tests.
-BUILD_PKGS=(cmake ninja-build g++ pkg-config clang-format
-  libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev nlohmann-json3-dev
-  libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libeigen3-dev libopenblas-dev
-  libfaiss-dev libssl-dev libcpp-httplib-dev libicu-dev nodejs npm)
-TEST_PKGS=(python3-sklearn python3-numpy python3-torch prometheus etcd-server etcd-client wrk chromium)
+# Debian packages, by the first mode that needs them; each mode also installs the ones before it.
+# Build the podpower binary (npm, which brings Node.js, fetches DuckDB, see below).
+BUILD_PKGS=(cmake ninja-build g++ pkg-config libcurl4-openssl-dev nlohmann-json3-dev
+  libyaml-cpp-dev libcli11-dev libfmt-dev libeigen3-dev libopenblas-dev libssl-dev
+  libcpp-httplib-dev libicu-dev npm)
+# Run the demo: prometheus (ships promtool too), python3 (a JSON read, a free port), curl (readiness).
+DEMO_PKGS=(prometheus python3 curl)
+# Build and run every test and benchmark: test libraries, the format check, Python oracles, real
+# servers (etcd for kube-apiserver; tests/e2e/kube-up.sh installs its Go toolchain itself), a load
+# generator and a browser for the report.
+TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3-sklearn python3-numpy
+  python3-torch etcd-server etcd-client wrk chromium)
 
+mode="test"
+list=0
+for arg in "$@"; do
+  case "$arg" in
+    --build) mode=build ;;
+    --demo) mode=demo ;;
+    --test) mode="test" ;;
+    --list) list=1 ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install-deps: unknown argument '$arg' (use --build, --demo, --test, --list)" >&2; exit 2 ;;
+  esac
+done
+
+pkgs=("${BUILD_PKGS[@]}")
+[ "$mode" = build ] || pkgs+=("${DEMO_PKGS[@]}")
+[ "$mode" != test ] || pkgs+=("${TEST_PKGS[@]}")
+if [ "$list" = 1 ]; then
+  printf '%s\n' "${pkgs[@]}"
+  exit 0
+fi
+
+# One dpkg-query for all packages; the ones it does not report as installed are missing.
+installed=" $({ dpkg-query -W -f='${Package}=${Status}\n' "${pkgs[@]}" 2>/dev/null || true; } |
+  sed -n 's/=install ok installed$//p' | tr '\n' ' ') "
 missing=()
-for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+for p in "${pkgs[@]}"; do
+  case "$installed" in
+    *" $p "*) ;;
+    *)
+      # npm often comes from outside Debian (NodeSource's nodejs ships it): only ask apt when the
+      # command is absent too.
+      if [ "$p" != npm ] || ! command -v npm >/dev/null; then missing+=("$p"); fi
+      ;;
+  esac
 done
 if [ "${#missing[@]}" -gt 0 ] && [ "${PODPOWER_SKIP_APT:-0}" != 1 ]; then
-  # npm and nodejs are usually preinstalled outside apt; only ask apt when the command is absent too.
-  filtered=()
-  for p in "${missing[@]}"; do
-    case "$p" in
-      nodejs) command -v node >/dev/null || filtered+=("$p") ;;
-      npm) command -v npm >/dev/null || filtered+=("$p") ;;
-      *) filtered+=("$p") ;;
-    esac
-  done
-  if [ "${#filtered[@]}" -gt 0 ]; then
-    echo "install-deps: installing ${filtered[*]}" >&2
-    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends "${filtered[@]}" >/dev/null
+  echo "install-deps: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null ||
+      { echo "install-deps: missing ${missing[*]}; run as root or install sudo" >&2; exit 1; }
+    SUDO=sudo
   fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # DuckDB 1.4.4 C library + header from the npm registry (Debian has no DuckDB), checked by sha256.
+# Every mode needs it: the binary links it.
 DEST="$ROOT/third_party/duckdb"
 . "$ROOT/scripts/duckdb.sha256"
 if ! { [ -f "$DEST/lib/libduckdb.so" ] && [ -f "$DEST/include/duckdb.h" ] && [ -f "$DEST/.verified" ]; }; then
