@@ -14,6 +14,7 @@
 #include "io/atomic_file.h"
 #include "io/error.h"
 #include "kube/quantity.h"
+#include "kube/yaml_limits.h"
 
 namespace podpower::collect {
 namespace {
@@ -452,7 +453,18 @@ std::vector<nlohmann::json> ParseManifestDocuments(const std::string& text,
   } catch (const YAML::Exception& e) {
     throw Error(source + ":" + std::to_string(e.mark.line + 1) + ":" +
                 std::to_string(e.mark.column + 1) +
-                ": YAML syntax error: " + e.msg);
+                ": YAML syntax error: " + kube::YamlParseReason(e));
+  }
+  // Walk every document with its aliases followed, under one budget for the
+  // whole text (many small bombs add up), before building anything: a refused
+  // text costs the walk's bounded time and no memory, and YamlToJson below
+  // then meets at most the limits' nodes, bytes and depth.
+  kube::YamlBudget budget(text.size(), source);
+  size_t document = 0;
+  for (const auto& node : nodes) {
+    if (!node.IsDefined() || node.IsNull()) continue;
+    budget.SetDocument(++document);
+    kube::CheckYamlBounds(node, budget);
   }
   for (const auto& node : nodes) {
     Json doc = YamlToJson(node, source);

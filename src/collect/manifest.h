@@ -36,7 +36,11 @@ io::InferenceRequest RecordFromObject(const nlohmann::json& object,
 // empty documents are dropped. YAML plain scalars are typed as Kubernetes' YAML
 // reader types them (YAML 1.1: null/~, true/false/yes/no/on/off, integers,
 // floats; everything else a string); quoted scalars are strings. Throws
-// podpower::Error "<source>:<line>:<column>: <reason>" on a syntax error.
+// podpower::Error "<source>:<line>:<column>: <reason>" on a syntax error, and
+// "<source>:<line>: document <n>: <limit>; refused (...)" when the documents,
+// their aliases followed, cross a limit of kube/yaml_limits.h (billion laughs,
+// recursive aliases): the conversion stops there, so its time and memory are
+// bounded by the limits, whatever the aliases expand to.
 std::vector<nlohmann::json> ParseManifestDocuments(const std::string& text,
                                                    const std::string& source);
 

@@ -338,5 +338,137 @@ TEST(Manifest, record_from_object_rejects_non_workloads) {
   EXPECT_FALSE(IsWorkloadKind("Service"));
 }
 
+// The classic "billion laughs": 342 bytes whose aliases expand to 9^9 strings.
+const char* kBillionLaughs =
+    R"(a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+)";
+
+TEST(Manifest, billion_laughs_is_refused_as_excessive_aliasing) {
+  const std::string error =
+      ErrorOf([&] { RecordsFromManifest(kBillionLaughs, "bomb.yaml"); });
+  EXPECT_EQ(error.rfind("bomb.yaml:", 0), 0u) << error;
+  EXPECT_NE(
+      error.find(": document 1: YAML aliases expand to more than 10000 nodes"),
+      std::string::npos)
+      << error;
+  EXPECT_NE(error.find("(excessive aliasing)"), std::string::npos) << error;
+  EXPECT_EQ(error.find('\n'), std::string::npos);
+
+  // The same through `collect from-file`, after a good document.
+  auto dir = std::filesystem::temp_directory_path() /
+             ("podpower_manifest_bomb_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / "bomb.yaml").string();
+  std::ofstream(path) << kCoreDns << "---\n" << kBillionLaughs;
+  EXPECT_NE(
+      ErrorOf([&] {
+        CollectFromFiles({path}, (dir / "out.ndjson").string());
+      }).find(": document 2: YAML aliases expand to more than 10000 nodes"),
+      std::string::npos);
+  EXPECT_EQ(ErrorOf([&] {
+              CollectFromFiles({path}, (dir / "out.ndjson").string());
+            }).rfind(path + ":", 0),
+            0u);
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.ndjson"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Manifest, many_small_expansions_share_one_budget) {
+  // Each document's aliases add 8289 nodes, below the limit alone; the text's
+  // ten documents together are over it.
+  std::string text;
+  for (int d = 0; d < 10; ++d) {
+    text += "---\n";
+    std::string_view bomb = kBillionLaughs;
+    text += bomb.substr(0, bomb.find("e: &e"));
+  }
+  EXPECT_NE(ErrorOf([&] {
+              ParseManifestDocuments(text, "many.yaml");
+            }).find("(excessive aliasing)"),
+            std::string::npos);
+  EXPECT_EQ(
+      ParseManifestDocuments(text.substr(0, text.find("---", 4)), "one.yaml")
+          .size(),
+      1u);
+}
+
+TEST(Manifest, padding_around_aliases_buys_no_expansion) {
+  // The bomb's first five lines expand to 9^5 strings through aliases, less
+  // than two nodes per byte of this text, but more than the aliases' own
+  // allowance.
+  std::string_view bomb = kBillionLaughs;
+  std::string text = "# " + std::string(100'000, 'x') + "\n" +
+                     std::string(bomb.substr(0, bomb.find("f: &f")));
+  EXPECT_NE(ErrorOf([&] {
+              ParseManifestDocuments(text, "padded.yaml");
+            }).find("YAML aliases expand to more than 10000 nodes"),
+            std::string::npos);
+}
+
+TEST(Manifest, recursive_alias_is_refused_by_the_depth_limit) {
+  const std::string error =
+      ErrorOf([&] { ParseManifestDocuments("&a [*a]\n", "loop.yaml"); });
+  EXPECT_EQ(error,
+            "loop.yaml:1: document 1: YAML nests deeper than 1000 levels with "
+            "its aliases followed; refused (recursive or excessive aliasing)");
+}
+
+TEST(Manifest, aliased_long_scalar_is_refused_by_the_byte_limit) {
+  // A 1 MiB string aliased 10 times: 10 MiB of copies from 1 MiB of text.
+  std::string text = "k: &s " + std::string(1 << 20, 'x') + "\nl: [";
+  for (int i = 0; i < 10; ++i) text += "*s,";
+  text += "]\n";
+  EXPECT_NE(ErrorOf([&] { ParseManifestDocuments(text, "long.yaml"); })
+                .find("YAML aliases expand to more than 1048576 bytes of "
+                      "scalars; refused (excessive aliasing)"),
+            std::string::npos);
+  // Three copies of 256 KiB (768 KiB through aliases) are fine.
+  std::string three =
+      "k: &s " + std::string(256 << 10, 'x') + "\nl: [*s,*s,*s]\n";
+  EXPECT_EQ(ParseManifestDocuments(three, "long.yaml")[0]["l"].size(), 3u);
+  const std::string too_long = "k: " + std::string((4 << 20) + 1, 'x') + "\n";
+  EXPECT_NE(ErrorOf([&] {
+              ParseManifestDocuments(too_long, "long.yaml");
+            }).find("a YAML scalar of 4194305 bytes is longer than the limit"),
+            std::string::npos);
+}
+
+TEST(Manifest, nesting_too_deep_for_the_parser_says_so) {
+  std::string deep(600, '[');
+  deep += std::string(600, ']');
+  const std::string error =
+      ErrorOf([&] { ParseManifestDocuments("k: " + deep, "deep.yaml"); });
+  EXPECT_EQ(error.rfind("deep.yaml:1:", 0), 0u) << error;
+  EXPECT_NE(error.find("YAML nests too deep"), std::string::npos) << error;
+}
+
+TEST(Manifest, anchors_and_aliases_of_a_real_manifest_still_work) {
+  const char* text = R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: &labels {app: web}}
+spec:
+  template:
+    metadata: {labels: *labels}
+    spec:
+      containers:
+        - {name: a, image: "nginx:1.25", resources: &r {requests: {cpu: 250m}}}
+        - {name: b, image: "nginx:1.25", resources: *r}
+)";
+  auto records = RecordsFromManifest(text, "anchors.yaml");
+  ASSERT_EQ(records.size(), 1u);
+  ASSERT_EQ(records[0].containers.size(), 2u);
+  EXPECT_EQ(records[0].containers[0].req_cpu_mcpu, 250);
+  EXPECT_EQ(records[0].containers[1].req_cpu_mcpu, 250);
+  EXPECT_EQ(records[0].labels.at("app"), "web");
+}
+
 }  // namespace
 }  // namespace podpower::collect

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "io/error.h"
+#include "kube/yaml_limits.h"
 
 namespace podpower::kube {
 namespace {
@@ -104,8 +105,12 @@ Merged Merge(const std::vector<std::string>& paths) {
       root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
       throw Error("kubeconfig " + path + ":" + std::to_string(e.mark.line + 1) +
-                  ": " + e.msg);
+                  ": " + YamlParseReason(e));
     }
+    // The fields below are looked up in the node graph, aliases followed;
+    // refuse a file whose aliases expand without bound before that.
+    YamlBudget budget(text.size(), "kubeconfig " + path);
+    CheckYamlBounds(root, budget);
     m.files.push_back(path);
     if (!root || root.IsNull()) continue;
     if (!root.IsMap())

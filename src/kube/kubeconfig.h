@@ -58,7 +58,9 @@ struct KubeconfigOptions {
 
 // Resolves the configuration. Throws podpower::Error naming the file and field
 // ("kubeconfig /x/config: context \"prod\" not found (have: a, b)"), or saying
-// that no configuration exists.
+// that no configuration exists. A file whose YAML aliases expand past the
+// limits of kube/yaml_limits.h (billion laughs) is refused as a whole, as
+// kubectl refuses "excessive aliasing", before any field is read.
 RestConfig LoadRestConfig(const KubeconfigOptions& options);
 
 // The merged kubeconfig from `paths` (in order), then the chosen context.

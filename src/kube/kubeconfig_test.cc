@@ -173,6 +173,75 @@ TEST_F(KubeconfigTest, unreadable_or_missing_file_is_one_line_error) {
   }
 }
 
+// A working kubeconfig (kSecond) with the "billion laughs" in a field nothing
+// reads: nine lines whose aliases expand to 9^9 strings.
+std::string WithBillionLaughs() {
+  return std::string(kSecond) +
+         R"(preferences:
+  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+  g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+  h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+  i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+)";
+}
+
+TEST_F(KubeconfigTest, billion_laughs_is_refused_as_excessive_aliasing) {
+  std::string bomb = Write("bomb.yaml", WithBillionLaughs());
+  try {
+    LoadKubeconfig({bomb}, "");
+    FAIL() << "the bomb was accepted";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_EQ(m.rfind("kubeconfig " + bomb + ":", 0), 0u) << m;
+    EXPECT_NE(m.find("YAML aliases expand to more than 10000 nodes"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("(excessive aliasing)"), std::string::npos) << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  }
+  // A recursive alias is refused too, by the depth limit.
+  std::string loop =
+      Write("loop.yaml", std::string(kSecond) + "preferences: &p {x: *p}\n");
+  try {
+    LoadKubeconfig({loop}, "");
+    FAIL() << "the recursive alias was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("nests deeper than 1000 levels"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(KubeconfigTest, anchors_and_aliases_of_a_real_kubeconfig_still_work) {
+  std::string a = Write("anchors.yaml", R"(apiVersion: v1
+kind: Config
+current-context: two
+clusters:
+- name: c2
+  cluster: &c {server: https://two.example, insecure-skip-tls-verify: true}
+- name: c3
+  cluster: *c
+users:
+- name: u2
+  user: {token: secret-token}
+contexts:
+- name: one
+  context: &ctx {cluster: c2, user: u2, namespace: team-a}
+- name: two
+  context: *ctx
+)");
+  RestConfig c = LoadKubeconfig({a}, "");
+  EXPECT_EQ(c.server, "https://two.example");
+  EXPECT_EQ(c.namespace_, "team-a");
+  EXPECT_EQ(c.token, "secret-token");
+  EXPECT_TRUE(c.tls.insecure_skip_verify);
+}
+
 TEST_F(KubeconfigTest, bad_base64_and_exec_api_version_are_rejected) {
   std::string text = kSecond;
   text.replace(text.find("aGVsbG8gQ0E="), 12, "abc$defghijk");

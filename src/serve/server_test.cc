@@ -232,6 +232,48 @@ TEST_F(ServerTest, bad_input_gets_a_json_reason_and_4xx) {
   EXPECT_EQ(get.Header("Allow"), "POST");
 }
 
+TEST_F(ServerTest, billion_laughs_yaml_is_refused_with_400) {
+  // 342 bytes whose aliases expand to 9^9 strings: refused by the manifest
+  // reader's node budget, not built.
+  const std::string bomb =
+      R"(a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+)";
+  Start();
+  for (const char* path : {"/predict/from-yaml", "/infer/from-yaml"}) {
+    auto response = Post(path, bomb);
+    EXPECT_EQ(response.status, 400) << path;
+    const std::string detail =
+        json::parse(response.body)["detail"].get<std::string>();
+    EXPECT_EQ(detail.rfind("body:", 0), 0u) << detail;
+    EXPECT_NE(detail.find("(excessive aliasing)"), std::string::npos) << detail;
+  }
+  auto loop = Post("/predict/from-yaml", "&a [*a]\n");
+  EXPECT_EQ(loop.status, 400);
+  EXPECT_NE(loop.body.find("nests deeper"), std::string::npos) << loop.body;
+  // A manifest with anchors and aliases is still predicted.
+  auto good = Post("/predict/from-yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: &l {app: web}}
+spec:
+  template:
+    metadata: {labels: *l}
+    spec:
+      containers:
+        - {name: a, image: "nginx:1.25", resources: &r {requests: {cpu: 250m}}}
+        - {name: b, image: "nginx:1.25", resources: *r}
+)");
+  EXPECT_EQ(good.status, 200) << good.body;
+  EXPECT_EQ(Get("/healthz").status, 200);
+}
+
 TEST_F(ServerTest, oversized_body_is_refused_with_413) {
   Start();
   std::string big(options_.max_body_bytes + 1, ' ');
