@@ -14,6 +14,7 @@ struct EvaluateFlags {
   std::string metric = "cosine";
   std::string weights = "uniform";
   bool no_logo = false;
+  std::string learner = "default";
 };
 
 CommandRegistration reg(70, [](CLI::App& app) {
@@ -21,13 +22,15 @@ CommandRegistration reg(70, [](CLI::App& app) {
   auto& o = flags->options;
   CLI::App* cmd = app.add_subcommand(
       "evaluate",
-      "How good the KNN is: grouped CV against baselines, intervals, report");
+      "How good the model is: grouped CV against baselines, intervals, report");
   cmd->add_option("--train", o.train_path, "train_rows Parquet (from `join`)")
       ->required();
   cmd->add_option("--target", o.target,
                   "label column: energy_step_j, avg_power_w or total_energy_j")
       ->capture_default_str();
   cmd->add_option("--report", o.report_path, "write an HTML report here");
+  cmd->add_option("--json", o.json_path,
+                  "write every score as JSON here (for scripts)");
   cmd->add_option("--requests", o.requests_path,
                   "InferenceRequest NDJSON (image families and CPU requests, "
                   "matched by _spec_hash)");
@@ -51,6 +54,16 @@ CommandRegistration reg(70, [](CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--search", o.search,
                 "also search k, metric and weights with nested grouped CV");
+  cmd->add_option("--learner", flags->learner,
+                  "default (the blend, nested CV) or knn (the KNN alone)")
+      ->capture_default_str();
+  cmd->add_option("--truth", o.truth_path,
+                  "truth_workloads.csv of `podpower simulate`: also score its "
+                  "oracle");
+  cmd->add_option("--truth-step", o.truth_step,
+                  "seconds per label step, to turn the oracle's watts into "
+                  "energy_step_j")
+      ->capture_default_str();
   cmd->add_flag("--no-leave-one-out", flags->no_logo,
                 "skip the leave-one-workload-out scheme");
   cmd->callback([flags] {
@@ -58,6 +71,7 @@ CommandRegistration reg(70, [](CLI::App& app) {
     flags->options.knn.weights =
         model::ParseWeights(flags->weights, "--weights");
     flags->options.leave_one_group_out = !flags->no_logo;
+    flags->options.learner = model::ParseLearner(flags->learner, "--learner");
     evaluate::RunEvaluate(flags->options, std::cout, std::cerr);
   });
 });

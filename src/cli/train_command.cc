@@ -13,13 +13,14 @@ struct TrainFlags {
   model::TrainOptions options;
   std::string metric = "cosine";
   std::string weights = "uniform";
+  std::string learner = "default";
 };
 
 CommandRegistration reg(50, [](CLI::App& app) {
   auto flags = std::make_shared<TrainFlags>();
   CLI::App* cmd =
       app.add_subcommand("train",
-                         "Fit the KNN model on train_rows (GroupKFold CV by "
+                         "Fit the power model on train_rows (GroupKFold CV by "
                          "workload, then all rows)");
   cmd->add_option("--train", flags->options.train_path,
                   "train_rows Parquet (from `join`)")
@@ -40,12 +41,20 @@ CommandRegistration reg(50, [](CLI::App& app) {
                 "average the target per (workload, spec) before training");
   cmd->add_flag("--auto", flags->options.auto_search,
                 "choose k, metric and weights by grouped CV (overrides them)");
+  cmd->add_option("--learner", flags->learner,
+                  "default (blend of KNN, KNN per core and simple predictors, "
+                  "weights by grouped CV) or knn (the original's KNN alone)")
+      ->capture_default_str();
+  cmd->add_option("--requests", flags->options.requests_path,
+                  "InferenceRequest NDJSON: CPU cores, GPUs and image family "
+                  "by _spec_hash, for train_rows without those columns");
   cmd->add_option("--encoder-fingerprint", flags->options.encoder_fingerprint,
                   "which encoder produced the features (stored in the model)");
   cmd->callback([flags] {
     flags->options.knn.metric = model::ParseMetric(flags->metric, "--metric");
     flags->options.knn.weights =
         model::ParseWeights(flags->weights, "--weights");
+    flags->options.learner = model::ParseLearner(flags->learner, "--learner");
     model::Train(flags->options, std::cout, std::cerr);
   });
 });

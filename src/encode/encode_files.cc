@@ -4,6 +4,7 @@
 
 #include "io/error.h"
 #include "io/parquet.h"
+#include "model/workload_traits.h"
 
 namespace podpower::encode {
 
@@ -48,9 +49,16 @@ io::Table FeaturesTable(const std::vector<io::InferenceRequest>& records,
   table.AddColumn("_spec_hash", io::ColumnType::kString);
   table.AddColumn("vec_len", io::ColumnType::kInt64);
   table.AddColumn("features", io::ColumnType::kFloatList);
+  // podpower's additions after the original's columns (its readers ignore
+  // them): what the default model scales by and groups by
+  // (model/workload_traits.h).
+  table.AddColumn("cpu_cores", io::ColumnType::kDouble);
+  table.AddColumn("gpus", io::ColumnType::kDouble);
+  table.AddColumn("image_family", io::ColumnType::kString);
   auto& cols = table.columns();
   auto &ns = cols[0], &kind = cols[1], &name = cols[2], &hash = cols[3],
-       &len = cols[4], &vec = cols[5];
+       &len = cols[4], &vec = cols[5], &cores = cols[6], &gpus = cols[7],
+       &family = cols[8];
   for (size_t i = 0; i < records.size(); ++i) {
     ns.AppendString(records[i].namespace_);
     kind.AppendString(records[i].workload_kind);
@@ -58,6 +66,10 @@ io::Table FeaturesTable(const std::vector<io::InferenceRequest>& records,
     hash.AppendString(io::SpecHash(records[i]));
     len.AppendInt64(static_cast<int64_t>(d));
     vec.AppendFloatList(std::span<const float>(features.data() + i * d, d));
+    const model::WorkloadTraits traits = model::TraitsOf(records[i]);
+    cores.AppendDouble(traits.cpu_cores);
+    gpus.AppendDouble(traits.gpus);
+    family.AppendString(traits.family);
   }
   return table;
 }

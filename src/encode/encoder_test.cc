@@ -60,9 +60,11 @@ TEST(Encoder, no_text_fit_transform_reproduces_cluster_b_features_parquet) {
   ASSERT_EQ(actual.rows(), expected.rows());
   std::vector<std::string> names;
   for (const auto& c : actual.columns()) names.push_back(c.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"namespace", "workload_kind",
-                                             "workload_name", "_spec_hash",
-                                             "vec_len", "features"}));
+  // The original's six columns, in order, then podpower's traits.
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "namespace", "workload_kind", "workload_name", "_spec_hash",
+                "vec_len", "features", "cpu_cores", "gpus", "image_family"}));
   for (const char* col :
        {"namespace", "workload_kind", "workload_name", "_spec_hash"}) {
     EXPECT_EQ(actual.Require(col, io::ColumnType::kString).strings,

@@ -5,22 +5,32 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
 
 #include "evaluate/baselines.h"
-#include "evaluate/image_family.h"
 #include "evaluate/report.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
 #include "io/parquet.h"
 #include "io/progress.h"
+#include "model/default_model.h"
 #include "model/group_kfold.h"
 #include "model/metrics.h"
 #include "model/train.h"
+#include "model/workload_traits.h"
+#include "simulate/truth.h"
 
 namespace podpower::evaluate {
 namespace {
+
+// The default blend runs when it was asked for and every row's traits are
+// known; otherwise evaluate measures the KNN alone, as `train` would fit.
+bool UsesDefault(const Evaluation& e) {
+  return e.options.learner == model::Learner::kDefault &&
+         e.data.rows.has_traits();
+}
 
 constexpr Baseline kBaselines[] = {Baseline::kTrainingMean,
                                    Baseline::kTrainingMedian,
@@ -87,9 +97,10 @@ std::vector<GroupScores> ScoresBy(const Evaluation& e, const SchemeResult& s,
     }
     GroupScores g;
     g.key = k;
-    g.knn = ComputeErrors(truth, s.methods[0].predictions, e.options.mape_floor,
-                          mask);
+    g.model = ComputeErrors(truth, s.methods[0].predictions,
+                            e.options.mape_floor, mask);
     for (size_t m = 1; m < s.methods.size(); ++m) {
+      if (!s.methods[m].baseline) continue;
       const auto b = ComputeErrors(truth, s.methods[m].predictions,
                                    e.options.mape_floor, mask);
       if (g.best_baseline_name.empty() || b.mae < g.best_baseline.mae) {
@@ -103,22 +114,43 @@ std::vector<GroupScores> ScoresBy(const Evaluation& e, const SchemeResult& s,
   return out;
 }
 
+// The methods of a scheme, in display order: the model `train` builds, the
+// blend's other candidates, then the baselines.
+void AddMethods(const Evaluation& e, SchemeResult* s, size_t n) {
+  const auto& opt = e.options;
+  const std::string knn_name = fmt::format("KNN (k={}, {}, {})", opt.knn.k,
+                                           model::MetricName(opt.knn.metric),
+                                           model::WeightsName(opt.knn.weights));
+  const auto add = [&](std::string name, bool baseline) {
+    s->methods.push_back(
+        {std::move(name), baseline, std::vector<double>(n), {}});
+  };
+  if (UsesDefault(e)) {
+    add("podpower default (nested CV)", false);
+    add(knn_name, false);
+    add("KNN per core + idle", false);
+    add("family per core + idle", false);
+    add("per-family median", true);
+    add("resource line (cores, GPUs)", true);
+    add("training median", true);
+    add("training mean", true);
+  } else {
+    add(knn_name, false);
+    for (Baseline b : kBaselines) add(BaselineName(b), true);
+  }
+}
+
 SchemeResult RunScheme(const Evaluation& e, std::string name,
                        std::vector<int> fold_of_row) {
   const auto& opt = e.options;
   const auto& rows = e.data.rows;
   const size_t n = rows.rows();
+  const bool blend = UsesDefault(e);
   SchemeResult s;
   s.name = std::move(name);
   s.fold_of_row = std::move(fold_of_row);
   s.folds = *std::max_element(s.fold_of_row.begin(), s.fold_of_row.end()) + 1;
-  s.methods.push_back({fmt::format("KNN (k={}, {}, {})", opt.knn.k,
-                                   model::MetricName(opt.knn.metric),
-                                   model::WeightsName(opt.knn.weights)),
-                       std::vector<double>(n),
-                       {}});
-  for (Baseline b : kBaselines)
-    s.methods.push_back({BaselineName(b), std::vector<double>(n), {}});
+  AddMethods(e, &s, n);
   s.label_std.assign(n, 0);
   s.low.assign(n, 0);
   s.high.assign(n, 0);
@@ -133,33 +165,66 @@ SchemeResult RunScheme(const Evaluation& e, std::string name,
     std::vector<size_t> train, test;
     for (size_t i = 0; i < n; ++i)
       (s.fold_of_row[i] == f ? test : train).push_back(i);
-    if (train.size() < static_cast<size_t>(opt.knn.k)) {
+    if (!blend && train.size() < static_cast<size_t>(opt.knn.k)) {
       throw Error(fmt::format(
           "{}: {} fold {} leaves {} training rows, fewer than --neighbors {}",
           e.data.source, s.name, f, train.size(), opt.knn.k));
     }
-    const auto model = model::KnnModel::Fit(rows.Subset(train), opt.knn, {});
     const auto test_rows = rows.Subset(test);
-    const auto predictions =
-        model.PredictBatch(test_rows.features, test.size(), true);
+    std::vector<model::Prediction> predictions;
+    if (blend) {
+      const auto fold_model =
+          model::FitDefaultModel(rows.Subset(train), opt.knn, {});
+      predictions = model::PredictPower(fold_model, test_rows.features,
+                                        test.size(), &test_rows.traits, true);
+      const auto& ensemble = *fold_model.metadata().ensemble;
+      s.blends.push_back(fmt::format("known software {}; new software {}",
+                                     ensemble.seen.Describe(),
+                                     ensemble.unseen.Describe()));
+    } else {
+      const auto fold_model =
+          model::KnnModel::Fit(rows.Subset(train), opt.knn, {});
+      predictions =
+          fold_model.PredictBatch(test_rows.features, test.size(), true);
+    }
     std::vector<double> predicted(test.size());
     std::set<std::string> train_families;
     for (size_t i : train) train_families.insert(e.data.families[i]);
     for (size_t t = 0; t < test.size(); ++t) {
       const size_t i = test[t];
-      predicted[t] = predictions[t].value;
-      s.methods[0].predictions[i] = predictions[t].value;
-      s.label_std[i] = predictions[t].label_std;
-      s.decided_by_tie[i] = predictions[t].decided_by_tie;
-      s.tie_decided += predictions[t].decided_by_tie;
-      s.neighbours[i] = SummarizeNeighbours(predictions[t]);
+      const auto& p = predictions[t];
+      predicted[t] = p.value;
+      s.methods[0].predictions[i] = p.value;
+      if (blend) {
+        using model::Candidate;
+        const auto c = [&](Candidate k) {
+          return p.candidates[static_cast<size_t>(k)];
+        };
+        s.methods[1].predictions[i] = c(Candidate::kKnn);
+        s.methods[2].predictions[i] = c(Candidate::kKnnPerCore);
+        s.methods[3].predictions[i] = c(Candidate::kFamilyPerCore);
+        s.methods[4].predictions[i] = c(Candidate::kFamilyMedian);
+        s.methods[5].predictions[i] = c(Candidate::kResourceLine);
+        s.methods[6].predictions[i] = c(Candidate::kGlobalMedian);
+      }
+      s.label_std[i] = p.label_std;
+      s.decided_by_tie[i] = p.decided_by_tie;
+      s.tie_decided += p.decided_by_tie;
+      s.neighbours[i] = SummarizeNeighbours(p);
       if (!e.data.families[i].empty())
         s.seen_family[i] = train_families.count(e.data.families[i]) ? 1 : 0;
     }
-    for (size_t m = 0; m < std::size(kBaselines); ++m) {
-      const auto b = PredictBaseline(kBaselines[m], inputs, train, test);
+    if (blend) {
+      const auto mean =
+          PredictBaseline(Baseline::kTrainingMean, inputs, train, test);
       for (size_t t = 0; t < test.size(); ++t)
-        s.methods[m + 1].predictions[test[t]] = b[t];
+        s.methods[7].predictions[test[t]] = mean[t];
+    } else {
+      for (size_t m = 0; m < std::size(kBaselines); ++m) {
+        const auto b = PredictBaseline(kBaselines[m], inputs, train, test);
+        for (size_t t = 0; t < test.size(); ++t)
+          s.methods[m + 1].predictions[test[t]] = b[t];
+      }
     }
     fold_mae.push_back(model::MeanAbsoluteError(test_rows.labels, predicted));
     fold_r2.push_back(model::R2Score(test_rows.labels, predicted));
@@ -172,22 +237,30 @@ SchemeResult RunScheme(const Evaluation& e, std::string name,
   for (auto& m : s.methods) {
     m.overall = ComputeErrors(rows.labels, m.predictions, opt.mape_floor);
   }
+  // The oracle does not depend on the folds: it knows the hidden catalog.
+  if (!e.data.oracle.empty() && e.data.oracle_matched == n) {
+    s.has_oracle = true;
+    s.oracle = ComputeErrors(rows.labels, e.data.oracle, opt.mape_floor);
+  }
   // Cross-fitted coverage: each fold's intervals are calibrated on the other
   // folds' out-of-fold residuals, so no row calibrates its own interval.
   size_t inside = 0;
   double width = 0;
   for (int f = 0; f < s.folds; ++f) {
-    std::vector<double> t, p, sd;
+    std::vector<double> t, p;
+    std::vector<std::string> kinds;
     for (size_t i = 0; i < n; ++i) {
       if (s.fold_of_row[i] == f) continue;
       t.push_back(rows.labels[i]);
       p.push_back(s.methods[0].predictions[i]);
-      sd.push_back(s.label_std[i]);
+      kinds.push_back(e.data.kinds[i]);
     }
-    const auto c = model::CalibrateInterval(t, p, sd, opt.interval_level);
+    if (t.empty()) continue;
+    const auto c =
+        model::CalibrateLogRatioInterval(t, p, kinds, opt.interval_level);
     for (size_t i : test_of[f]) {
-      const auto iv =
-          model::ApplyInterval(c, s.methods[0].predictions[i], s.label_std[i]);
+      const auto iv = model::ApplyInterval(c, s.methods[0].predictions[i],
+                                           s.label_std[i], e.data.kinds[i]);
       s.low[i] = iv.low;
       s.high[i] = iv.high;
       inside += rows.labels[i] >= iv.low && rows.labels[i] <= iv.high;
@@ -220,14 +293,16 @@ std::string MetricsRow(const std::string& name, const ErrorMetrics& m) {
 
 std::string GroupTable(const std::string& title,
                        const std::vector<GroupScores>& groups) {
-  std::string out = fmt::format(
-      "  {:<28} {:>6} {:>10} {:>8} {:>10} {:>9}  {}\n", title, "rows",
-      "KNN MAE", "MAPE", "best base", "coverage", "best baseline");
+  std::string out =
+      fmt::format("  {:<28} {:>6} {:>10} {:>8} {:>10} {:>9} {:>9}  {}\n", title,
+                  "rows", "model MAE", "MAPE", "best base", "its MAPE",
+                  "coverage", "best baseline");
   for (const auto& g : groups) {
-    out += fmt::format("  {:<28} {:>6} {:>10.3f} {:>8} {:>10.3f} {:>9}  {}\n",
-                       g.key, g.knn.n, g.knn.mae, Percent(g.knn.mape),
-                       g.best_baseline.mae, Percent(g.coverage),
-                       g.best_baseline_name);
+    out += fmt::format(
+        "  {:<28} {:>6} {:>10.3f} {:>8} {:>10.3f} {:>9} {:>9}  {}\n", g.key,
+        g.model.n, g.model.mae, Percent(g.model.mape), g.best_baseline.mae,
+        Percent(g.best_baseline.mape), Percent(g.coverage),
+        g.best_baseline_name);
   }
   return out;
 }
@@ -239,8 +314,10 @@ EvalData LoadEvalData(const io::Table& table, const std::string& target,
                       const std::vector<io::InferenceRequest>* requests) {
   EvalData d;
   d.source = table.source.empty() ? "training table" : table.source;
-  model::LoadedRows loaded = model::LoadTrainingRows(table, target, aggregate);
+  model::LoadedRows loaded =
+      model::LoadTrainingRows(table, target, aggregate, requests);
   d.rows = std::move(loaded.rows);
+  d.traits_source = loaded.traits_source;
   d.input_rows = loaded.input_rows;
   d.dropped_non_finite = loaded.dropped_non_finite;
   const io::Column& label = table.Require(target, io::ColumnType::kDouble);
@@ -285,23 +362,29 @@ EvalData LoadEvalData(const io::Table& table, const std::string& target,
   }
   const size_t n = d.rows.rows();
   d.families.assign(n, "");
-  std::map<std::string, const io::InferenceRequest*> by_hash;
-  if (requests != nullptr) {
-    for (const auto& r : *requests) by_hash.emplace(io::SpecHash(r), &r);
-  }
-  std::vector<double> request_cpu(n, 0);
-  for (size_t i = 0; i < n; ++i) {
-    auto it = by_hash.find(d.spec_hashes[i]);
-    if (it == by_hash.end()) continue;
-    ++d.family_matched;
-    d.families[i] = WorkloadFamily(*it->second);
-    for (const auto& c : it->second->containers)
-      request_cpu[i] += static_cast<double>(c.req_cpu_mcpu.value_or(0)) / 1000;
-  }
-  if (n > 0 && d.family_matched == n) {
-    d.cpu = std::move(request_cpu);
-    d.cpu_source = "CPU request in cores (from --requests)";
+  if (d.rows.has_traits()) {
+    d.cpu.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      d.families[i] = d.rows.traits[i].family;
+      d.cpu[i] = d.rows.traits[i].cpu_cores;
+      d.family_matched += !d.families[i].empty();
+    }
+    d.cpu_source = "CPU cores requested (limits where no request), from " +
+                   d.traits_source;
   } else if (d.rows.dim > kCpuFeature) {
+    // Some rows unmatched: families where known (the breakdown's "unknown
+    // family" holds the rest), the CPU line on the standardized feature.
+    if (requests != nullptr) {
+      std::map<std::string, std::string> family_of;
+      for (const auto& r : *requests)
+        family_of.emplace(io::SpecHash(r), model::WorkloadFamily(r));
+      for (size_t i = 0; i < n; ++i) {
+        auto it = family_of.find(d.spec_hashes[i]);
+        if (it == family_of.end()) continue;
+        d.families[i] = it->second;
+        d.family_matched += !it->second.empty();
+      }
+    }
     d.cpu.resize(n);
     for (size_t i = 0; i < n; ++i)
       d.cpu[i] = d.rows.features[i * d.rows.dim + kCpuFeature];
@@ -347,9 +430,9 @@ Evaluation Evaluate(const EvaluateOptions& options, EvalData data) {
     e.searched = true;
   }
   const auto& s = e.schemes[0];
-  e.calibration =
-      model::CalibrateInterval(e.data.rows.labels, s.methods[0].predictions,
-                               s.label_std, options.interval_level);
+  e.calibration = model::CalibrateLogRatioInterval(
+      e.data.rows.labels, s.methods[0].predictions, e.data.kinds,
+      options.interval_level);
   return e;
 }
 
@@ -370,6 +453,23 @@ std::string FormatEvaluation(const Evaluation& e) {
                          ? " (no --requests given)"
                          : " by _spec_hash in " + o.requests_path);
   out += fmt::format("CPU baseline uses: {}\n", d.cpu_source);
+  if (!o.truth_path.empty()) {
+    out += fmt::format(
+        "oracle: {} of {} rows matched by (namespace, workload_name) in "
+        "{}{}\n",
+        d.oracle_matched, d.rows.rows(), o.truth_path,
+        d.oracle_matched == d.rows.rows() ? "" : " (not scored: some missing)");
+  }
+  out += fmt::format(
+      "model: {}\n",
+      UsesDefault(e)
+          ? "the default blend (knn, knn per core, family median, family per "
+            "core, resource line, global median), weights chosen inside each "
+            "fold"
+          : fmt::format("the KNN alone ({})",
+                        o.learner == model::Learner::kKnn
+                            ? "--learner knn"
+                            : "traits unknown: " + d.traits_source));
   out += fmt::format(
       "MAPE is over labels > {} only; metrics pool all out-of-fold "
       "predictions\n",
@@ -385,12 +485,34 @@ std::string FormatEvaluation(const Evaluation& e) {
                          o.compare_line);
     out += fmt::format("  {:<34} {:>10} {:>10} {:>8} {:>9}\n", "method", "MAE",
                        "RMSE", "MAPE", "R2");
-    for (const auto& m : s.methods) out += MetricsRow(m.name, m.overall);
+    const MethodScores* best = nullptr;
+    for (const auto& m : s.methods) {
+      out += MetricsRow(m.name + (m.baseline ? " [baseline]" : ""), m.overall);
+      if (m.baseline && (best == nullptr || m.overall.mae < best->overall.mae))
+        best = &m;
+    }
+    if (s.has_oracle)
+      out += MetricsRow("oracle (--truth: the floor)", s.oracle);
+    if (best != nullptr) {
+      out += fmt::format(
+          "  {} MAE / best baseline ({}) MAE: {:.3f}{}\n", s.methods[0].name,
+          best->name, s.methods[0].overall.mae / best->overall.mae,
+          s.has_oracle ? fmt::format("; MAPE / oracle MAPE: {:.3f}",
+                                     s.methods[0].overall.mape / s.oracle.mape)
+                       : std::string());
+    }
+    if (!s.blends.empty()) {
+      std::map<std::string, int> counts;
+      for (const auto& b : s.blends) ++counts[b];
+      out += "  blend chosen inside each fold:\n";
+      for (const auto& [b, count] : counts)
+        out += fmt::format("    {} fold(s): {}\n", count, b);
+    }
     out += fmt::format("  MAPE over {} of {} labels > {}\n",
                        s.methods[0].overall.mape_n, s.methods[0].overall.n,
                        o.mape_floor);
     out += fmt::format(
-        "  {} of {} KNN predictions were decided by ties at the k-th "
+        "  {} of {} neighbour searches were decided by ties at the k-th "
         "distance\n",
         s.tie_decided, d.rows.rows());
     out += fmt::format(
@@ -423,10 +545,97 @@ std::string FormatEvaluation(const Evaluation& e) {
         e.search.nested_mae, choices);
   }
   out += fmt::format(
-      "\ninterval stored by `train`: {:.0f}% = prediction ± {:.3f} x "
-      "(neighbour spread + {:.4g})\n",
-      100 * e.calibration.level, e.calibration.scale, e.calibration.floor);
+      "\ninterval stored by `train`: {:.0f}% = prediction ×/÷ {:.2f} "
+      "(pooled; per kind with >= {} rows)\n",
+      100 * e.calibration.level, std::exp(e.calibration.scale),
+      model::kMinRowsPerKind);
   return out;
+}
+
+void AttachOracle(const EvaluateOptions& options, EvalData* data) {
+  double scale = 1;
+  if (options.target == "energy_step_j") {
+    scale = options.truth_step;
+  } else if (options.target != "avg_power_w") {
+    throw Error(
+        "--truth: the oracle is in watts per pod; use --target "
+        "avg_power_w or energy_step_j, not " +
+        options.target);
+  }
+  if (!(options.truth_step > 0))
+    throw Error(fmt::format("--truth-step: expected seconds > 0, got {}",
+                            options.truth_step));
+  std::map<std::pair<std::string, std::string>, double> by_name;
+  for (const auto& [key, truth] :
+       simulate::ReadWorkloadTruth(options.truth_path))
+    by_name[{std::get<0>(key), std::get<2>(key)}] =
+        truth.oracle_label_watts_per_pod * scale;
+  const size_t n = data->rows.rows();
+  data->oracle.assign(n, std::nan(""));
+  data->oracle_matched = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto it = by_name.find({data->namespaces[i], data->rows.workloads[i]});
+    if (it == by_name.end()) continue;
+    data->oracle[i] = it->second;
+    ++data->oracle_matched;
+  }
+}
+
+std::string EvaluationJson(const Evaluation& e) {
+  using Json = nlohmann::ordered_json;
+  const auto number = [](double v) { return std::isnan(v) ? Json() : Json(v); };
+  const auto metrics = [&](const ErrorMetrics& m) {
+    Json j;
+    j["n"] = m.n;
+    j["mae"] = number(m.mae);
+    j["rmse"] = number(m.rmse);
+    j["mape"] = number(m.mape);
+    j["r2"] = number(m.r2);
+    return j;
+  };
+  nlohmann::ordered_json j;
+  j["source"] = e.data.source;
+  j["target"] = e.options.target;
+  j["rows"] = e.data.rows.rows();
+  j["workloads"] = e.data.workloads;
+  j["model"] = UsesDefault(e) ? "default" : "knn";
+  auto schemes = nlohmann::ordered_json::array();
+  for (const auto& s : e.schemes) {
+    nlohmann::ordered_json js;
+    js["name"] = s.name;
+    js["folds"] = s.folds;
+    auto methods = nlohmann::ordered_json::array();
+    for (const auto& m : s.methods) {
+      auto jm = metrics(m.overall);
+      jm["name"] = m.name;
+      jm["baseline"] = m.baseline;
+      methods.push_back(std::move(jm));
+    }
+    js["methods"] = std::move(methods);
+    if (s.has_oracle) js["oracle"] = metrics(s.oracle);
+    js["coverage"] = s.coverage;
+    js["mean_width"] = s.mean_width;
+    js["blends"] = s.blends;
+    for (const auto& [key, groups] :
+         {std::pair<const char*, const std::vector<GroupScores>*>{
+              "by_family", &s.by_family_seen},
+          {"by_kind", &s.by_kind}}) {
+      auto jg = nlohmann::ordered_json::array();
+      for (const auto& g : *groups) {
+        Json one;
+        one["key"] = g.key;
+        one["model"] = metrics(g.model);
+        one["best_baseline"] = metrics(g.best_baseline);
+        one["best_baseline_name"] = g.best_baseline_name;
+        one["coverage"] = number(g.coverage);
+        jg.push_back(std::move(one));
+      }
+      js[key] = std::move(jg);
+    }
+    schemes.push_back(std::move(js));
+  }
+  j["schemes"] = std::move(schemes);
+  return j.dump(1) + "\n";
 }
 
 Evaluation RunEvaluate(const EvaluateOptions& options, std::ostream& out,
@@ -450,11 +659,16 @@ Evaluation RunEvaluate(const EvaluateOptions& options, std::ostream& out,
   EvalData data =
       LoadEvalData(table, options.target, options.aggregate,
                    options.requests_path.empty() ? nullptr : &requests);
+  if (!options.truth_path.empty()) AttachOracle(options, &data);
   const Evaluation e = Evaluate(options, std::move(data));
   out << FormatEvaluation(e);
   if (!options.report_path.empty()) {
     io::WriteTextFile(options.report_path, RenderReport(e));
     log << "wrote report " << options.report_path << "\n";
+  }
+  if (!options.json_path.empty()) {
+    io::WriteTextFile(options.json_path, EvaluationJson(e));
+    log << "wrote " << options.json_path << "\n";
   }
   return e;
 }

@@ -100,10 +100,12 @@ TEST_P(EvaluateVsSklearn, knn_baselines_metrics_and_coverage_equal_oracle) {
   model::testing::WriteF64(dir / "y.f64", data.rows.labels);
   model::testing::WriteF64(dir / "cpu.f64", cpu);
   {
-    std::ofstream g(dir / "groups.txt"), f(dir / "families.txt");
+    std::ofstream g(dir / "groups.txt"), f(dir / "families.txt"),
+        k(dir / "kinds.txt");
     for (size_t i = 0; i < n; ++i) {
       g << data.rows.workloads[i] << "\n";
       f << families[i] << "\n";
+      k << data.kinds[i] << "\n";
     }
   }
   std::ofstream(dir / "meta.json") << nlohmann::json{
@@ -164,9 +166,9 @@ TEST_P(EvaluateVsSklearn, knn_baselines_metrics_and_coverage_equal_oracle) {
         continue;
       }
       ASSERT_NE(g, nullptr) << name;
-      EXPECT_EQ(g->knn.n, w[key]["n"].get<size_t>());
-      ExpectClose(g->knn.mae, w[key]["mae"], name + " MAE");
-      ExpectClose(g->knn.mape, w[key]["mape"], name + " MAPE");
+      EXPECT_EQ(g->model.n, w[key]["n"].get<size_t>());
+      ExpectClose(g->model.mae, w[key]["mae"], name + " MAE");
+      ExpectClose(g->model.mape, w[key]["mape"], name + " MAPE");
     }
   }
 }

@@ -9,13 +9,13 @@
 #include <sstream>
 
 #include "evaluate/baselines.h"
-#include "evaluate/image_family.h"
 #include "evaluate/report.h"
 #include "io/error.h"
 #include "io/parquet.h"
 #include "model/metrics.h"
 #include "model/oracle_test_util.h"
 #include "model/train.h"
+#include "model/workload_traits.h"
 
 namespace podpower::evaluate {
 namespace {
@@ -120,8 +120,8 @@ TEST(EvaluateClusterA, prints_train_cv_line_ties_and_baselines) {
   EXPECT_NE(text.find(model::FormatCvLine(cv)), std::string::npos) << text;
   EXPECT_NE(text.find(o.compare_line), std::string::npos);
   EXPECT_GT(cv.tie_decided, 0u);
-  EXPECT_NE(text.find(fmt::format("{} of {} KNN predictions were decided by "
-                                  "ties",
+  EXPECT_NE(text.find(fmt::format("{} of {} neighbour searches were decided "
+                                  "by ties",
                                   cv.tie_decided, loaded.rows.rows())),
             std::string::npos)
       << text;
@@ -196,11 +196,12 @@ TEST(EvaluateSearch, best_setting_is_the_grid_minimum_of_evaluate_mae) {
 }
 
 TEST(ImageFamily, strips_registry_path_tag_and_digest) {
-  EXPECT_EQ(ImageFamily("registry.k8s.io/coredns/coredns:v1.11.1"), "coredns");
-  EXPECT_EQ(ImageFamily("bitnami/redis:7.2"), "redis");
-  EXPECT_EQ(ImageFamily("localhost:5000/team/App@sha256:abc"), "app");
-  EXPECT_EQ(ImageFamily("postgres"), "postgres");
-  EXPECT_EQ(ImageFamily(""), "");
+  EXPECT_EQ(model::ImageFamily("registry.k8s.io/coredns/coredns:v1.11.1"),
+            "coredns");
+  EXPECT_EQ(model::ImageFamily("bitnami/redis:7.2"), "redis");
+  EXPECT_EQ(model::ImageFamily("localhost:5000/team/App@sha256:abc"), "app");
+  EXPECT_EQ(model::ImageFamily("postgres"), "postgres");
+  EXPECT_EQ(model::ImageFamily(""), "");
 }
 
 TEST(Baselines, family_median_falls_back_to_training_median) {

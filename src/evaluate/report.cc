@@ -41,18 +41,36 @@ struct Axis {
   }
 };
 
+// The baseline with the lowest MAE (the model itself when none is marked).
+const MethodScores& BestBaseline(const SchemeResult& s) {
+  const MethodScores* best = &s.methods.front();
+  for (const auto& m : s.methods) {
+    if (m.baseline && (!best->baseline || m.overall.mae < best->overall.mae))
+      best = &m;
+  }
+  return *best;
+}
+
+// Log-log: watts span three decades, and on linear axes every small workload
+// sits in one corner. Values at or below a floor (a thousandth of the largest)
+// are drawn at the floor.
 std::string Scatter(const Evaluation& e, const SchemeResult& s) {
   const auto& y = e.data.rows.labels;
   const auto& p = s.methods[0].predictions;
-  double lo = std::min(*std::min_element(y.begin(), y.end()),
-                       *std::min_element(p.begin(), p.end()));
-  double hi = std::max(*std::max_element(y.begin(), y.end()),
-                       *std::max_element(p.begin(), p.end()));
-  if (hi <= lo) hi = lo + 1;
+  double top = std::max(*std::max_element(y.begin(), y.end()),
+                        *std::max_element(p.begin(), p.end()));
+  if (!(top > 0)) top = 1;
+  const double floor = top * 1e-3;
+  double bottom = top;
+  for (const auto* values : {&y, &p}) {
+    for (double v : *values) bottom = std::min(bottom, std::max(v, floor));
+  }
+  const auto log = [&](double v) { return std::log10(std::max(v, floor)); };
+  const double lo = log(bottom), hi = std::max(log(top), lo + 1e-9);
   const Axis x{lo, hi, 60, 460}, v{lo, hi, 420, 20};
   std::string svg =
       "<svg xmlns='http://www.w3.org/2000/svg' width='480' height='460' "
-      "role='img' aria-label='predicted vs actual'>";
+      "role='img' aria-label='predicted vs actual, log-log'>";
   svg += fmt::format(
       "<rect x='60' y='20' width='400' height='400' fill='#fafafa' "
       "stroke='#999'/><line x1='{:.1f}' y1='{:.1f}' x2='{:.1f}' y2='{:.1f}' "
@@ -62,16 +80,17 @@ std::string Scatter(const Evaluation& e, const SchemeResult& s) {
     svg += fmt::format(
         "<circle cx='{:.1f}' cy='{:.1f}' r='3' fill='{}' fill-opacity='0.5'>"
         "<title>{}: actual {:.3f}, predicted {:.3f}</title></circle>",
-        x(y[i]), v(p[i]), s.decided_by_tie[i] ? "#d62728" : "#1f77b4",
+        x(log(y[i])), v(log(p[i])), s.decided_by_tie[i] ? "#d62728" : "#1f77b4",
         HtmlEscape(e.data.rows.workloads[i]), y[i], p[i]);
   }
   svg += fmt::format(
       "<text x='260' y='450' text-anchor='middle' font-size='12'>actual "
-      "{}</text><text x='15' y='220' font-size='12' transform='rotate(-90 15 "
-      "220)' text-anchor='middle'>predicted</text>"
+      "{} (log scale)</text><text x='15' y='220' font-size='12' "
+      "transform='rotate(-90 15 220)' text-anchor='middle'>predicted (log "
+      "scale)</text>"
       "<text x='62' y='434' font-size='10'>{}</text>"
       "<text x='458' y='434' font-size='10' text-anchor='end'>{}</text>",
-      HtmlEscape(e.options.target), Num(lo, 2), Num(hi, 2));
+      HtmlEscape(e.options.target), Num(bottom, 2), Num(top, 2));
   return svg + "</svg>";
 }
 
@@ -169,15 +188,15 @@ std::string MethodTable(const SchemeResult& s) {
 std::string GroupTable(const std::string& title,
                        const std::vector<GroupScores>& groups) {
   std::string t = fmt::format(
-      "<table><tr><th>{}</th><th>rows</th><th>KNN MAE</th><th>KNN MAPE</th>"
+      "<table><tr><th>{}</th><th>rows</th><th>model MAE</th><th>model MAPE</th>"
       "<th>best baseline</th><th>its MAE</th><th>interval coverage</th></tr>",
       HtmlEscape(title));
   for (const auto& g : groups) {
     t += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}"
         "</td><td>{}</td></tr>",
-        HtmlEscape(g.key.empty() ? "(none)" : g.key), g.knn.n, Num(g.knn.mae),
-        Pct(g.knn.mape), HtmlEscape(g.best_baseline_name),
+        HtmlEscape(g.key.empty() ? "(none)" : g.key), g.model.n,
+        Num(g.model.mae), Pct(g.model.mape), HtmlEscape(g.best_baseline_name),
         Num(g.best_baseline.mae), Pct(g.coverage));
   }
   return t + "</table>";
@@ -266,7 +285,8 @@ std::string RenderReport(const Evaluation& e) {
   h += "<h1>podpower model evaluation</h1>";
   h += fmt::format(
       "<p>Training rows <code>{}</code>, target <code>{}</code> ({}): {} rows "
-      "from {} workloads{}. KNN k={}, {}, {}. Metrics pool every out-of-fold "
+      "from {} workloads{}. Model: {}; KNN k={}, {}, {}. Metrics pool every "
+      "out-of-fold "
       "prediction; MAPE only over labels &gt; {}. Image families: {} of {} "
       "rows matched. CPU baseline uses {}.</p>",
       HtmlEscape(d.source), HtmlEscape(o.target), HtmlEscape(unit),
@@ -275,14 +295,15 @@ std::string RenderReport(const Evaluation& e) {
           ? fmt::format(" ({} rows with a non-finite label dropped)",
                         d.dropped_non_finite)
           : std::string(),
-      o.knn.k, model::MetricName(o.knn.metric),
-      model::WeightsName(o.knn.weights), o.mape_floor, d.family_matched,
-      d.rows.rows(), HtmlEscape(d.cpu_source));
+      HtmlEscape(e.schemes.front().methods.front().name), o.knn.k,
+      model::MetricName(o.knn.metric), model::WeightsName(o.knn.weights),
+      o.mape_floor, d.family_matched, d.rows.rows(), HtmlEscape(d.cpu_source));
   for (const auto& s : e.schemes) {
     h += fmt::format("<h2>{} ({} folds)</h2>", HtmlEscape(s.name), s.folds);
     h += fmt::format(
         "<p>Original-style line (mean of fold scores): <code>CV MAE: {:.3f} ± "
-        "{:.3f} | R2: {:.3f}</code>{}. {} of {} KNN predictions were decided "
+        "{:.3f} | R2: {:.3f}</code>{}. {} of {} neighbour searches were "
+        "decided "
         "by ties at the k-th distance.</p>",
         s.fold_mae_mean, s.fold_mae_std, s.fold_r2_mean,
         o.compare_line.empty()
@@ -294,7 +315,8 @@ std::string RenderReport(const Evaluation& e) {
     for (const auto& m : s.methods) mae.emplace_back(m.name, m.overall.mae);
     h += Bars(mae, 0, "MAE by method", false);
     if (&s != &e.schemes.front()) continue;
-    h += "<h3>Predicted vs actual (KNN; red = decided by ties)</h3>" +
+    h += "<h3>Predicted vs actual (the model, log-log; red = decided by "
+         "ties)</h3>" +
          Scatter(e, s);
     h += "<h3>Residuals by workload kind</h3>" + ResidualsByKind(e, s);
     h += fmt::format(
@@ -348,26 +370,17 @@ std::string RenderReport(const Evaluation& e) {
       split += fmt::format(
           "{} workloads ({} rows, {}): MAE {} {}, MAPE {}, interval coverage "
           "{}; ",
-          key, g->knn.n, HtmlEscape(source->name), Num(g->knn.mae),
-          HtmlEscape(unit), Pct(g->knn.mape), Pct(g->coverage));
+          key, g->model.n, HtmlEscape(source->name), Num(g->model.mae),
+          HtmlEscape(unit), Pct(g->model.mape), Pct(g->coverage));
     }
   }
   h += fmt::format(
-      "<h2>Closing note</h2><p class='note'>Under {}, the KNN's MAE is {} {} "
+      "<h2>Closing note</h2><p class='note'>Under {}, the model's MAE is {} {} "
       "(MAPE {}, R² {}) against {} for the best baseline ({}). {}the {} "
       "interval covered {} of held-out labels. {}</p>",
       HtmlEscape(s.name), Num(s.methods[0].overall.mae), HtmlEscape(unit),
       Pct(s.methods[0].overall.mape), Num(s.methods[0].overall.r2),
-      Num(std::min_element(s.methods.begin() + 1, s.methods.end(),
-                           [](const auto& a, const auto& b) {
-                             return a.overall.mae < b.overall.mae;
-                           })
-              ->overall.mae),
-      HtmlEscape(std::min_element(s.methods.begin() + 1, s.methods.end(),
-                                  [](const auto& a, const auto& b) {
-                                    return a.overall.mae < b.overall.mae;
-                                  })
-                     ->name),
+      Num(BestBaseline(s).overall.mae), HtmlEscape(BestBaseline(s).name),
       HtmlEscape(split), Pct(o.interval_level), Pct(s.coverage),
       d.family_matched == 0
           ? "Image families were unknown (no --requests), so the seen/unseen "

@@ -243,6 +243,19 @@ Table JoinFeaturesLabels(const Table& features, const Table& labels,
                 ColumnType::kString);
   out.AddColumn(clash_features ? "features_feat" : "features",
                 ColumnType::kFloatList);
+  // podpower's trait columns (encode transform writes them), when the
+  // features have them and the labels do not.
+  std::vector<const Column*> traits;
+  for (const auto& [name, type] :
+       {std::pair<const char*, ColumnType>{"cpu_cores", ColumnType::kDouble},
+        {"gpus", ColumnType::kDouble},
+        {"image_family", ColumnType::kString}}) {
+    const Column* c = features.Find(name);
+    if (c == nullptr || c->type != type || labels.Find(name) != nullptr)
+      continue;
+    traits.push_back(c);
+    out.AddColumn(name, type);
+  }
 
   std::vector<std::string> canon_kind, canon_name;
   canon_kind.reserve(labels.rows());
@@ -275,6 +288,7 @@ Table JoinFeaturesLabels(const Table& features, const Table& labels,
     AppendStrings(canon_name, take_label, out.columns()[oc++]);
   Gather(spec_hash, take_feature, out.columns()[oc++]);
   Gather(vectors, take_feature, out.columns()[oc++]);
+  for (const Column* c : traits) Gather(*c, take_feature, out.columns()[oc++]);
   return out;
 }
 

@@ -7,18 +7,9 @@
 #include <limits>
 
 #include "io/error.h"
+#include "model/metrics.h"
 
 namespace podpower::model {
-namespace {
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-}  // namespace
-
 double ConformalQuantile(std::vector<double> scores, double level) {
   if (scores.empty()) return std::numeric_limits<double>::infinity();
   std::sort(scores.begin(), scores.end());
@@ -59,8 +50,49 @@ IntervalCalibration CalibrateInterval(const std::vector<double>& truth,
   return c;
 }
 
+IntervalCalibration CalibrateLogRatioInterval(
+    const std::vector<double>& truth, const std::vector<double>& predicted,
+    const std::vector<std::string>& kinds, double level) {
+  if (!(level > 0 && level < 1)) {
+    throw Error(fmt::format(
+        "--interval-level: expected a value in (0, 1), got {}", level));
+  }
+  if (truth.empty() || truth.size() != predicted.size() ||
+      truth.size() != kinds.size()) {
+    throw Error("interval calibration: no out-of-fold predictions");
+  }
+  IntervalCalibration c;
+  c.level = level;
+  c.method = IntervalMethod::kLogRatioByKind;
+  std::vector<double> magnitude(truth.size());
+  for (size_t i = 0; i < truth.size(); ++i) magnitude[i] = std::fabs(truth[i]);
+  c.epsilon = 0.05 * Median(std::move(magnitude));
+  if (!(c.epsilon > 0)) c.epsilon = 1e-9;
+  std::vector<double> pooled(truth.size());
+  std::map<std::string, std::vector<double>> by_kind;
+  for (size_t i = 0; i < truth.size(); ++i) {
+    pooled[i] = std::fabs(std::log((std::max(truth[i], 0.0) + c.epsilon) /
+                                   (std::max(predicted[i], 0.0) + c.epsilon)));
+    by_kind[kinds[i]].push_back(pooled[i]);
+  }
+  c.scale = ConformalQuantile(std::move(pooled), level);
+  for (auto& [kind, scores] : by_kind) {
+    if (scores.size() >= kMinRowsPerKind)
+      c.scale_by_kind[kind] = ConformalQuantile(std::move(scores), level);
+  }
+  return c;
+}
+
 Interval ApplyInterval(const IntervalCalibration& calibration, double value,
-                       double label_std) {
+                       double label_std, const std::string& kind) {
+  if (calibration.method == IntervalMethod::kLogRatioByKind) {
+    auto it = calibration.scale_by_kind.find(kind);
+    const double q =
+        it == calibration.scale_by_kind.end() ? calibration.scale : it->second;
+    const double base = std::max(value, 0.0) + calibration.epsilon;
+    return {std::max(0.0, base * std::exp(-q) - calibration.epsilon),
+            base * std::exp(q) - calibration.epsilon};
+  }
   const double half = calibration.scale * (label_std + calibration.floor);
   return {value - half, value + half};
 }

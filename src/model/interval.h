@@ -1,25 +1,47 @@
-// Prediction intervals for KNN predictions, calibrated on cross-validation
-// residuals (split-conformal with a neighbour-spread scale).
+// Prediction intervals, calibrated on cross-validation residuals
+// (split-conformal).
 //
-// A prediction's interval is value ± scale · (label_std + floor), where
-// label_std is the weighted spread of the neighbours' labels. `scale` is the
-// conformal quantile of the out-of-fold scores |y − ŷ| / (label_std + floor),
-// so on data like the calibration set about `level` of true values fall inside.
-// `floor` keeps the width above zero when all neighbours agree (identical
-// labels), which is common when many rows repeat one workload. Method and
-// limits: docs/formats/evaluate.md, "Prediction interval". Pure functions,
-// thread-safe.
+// Models since format version 2 use multiplicative intervals: power is never
+// negative and spans decades, so the score is the log ratio
+// |ln((y + ε) / (ŷ + ε))| and the interval is [(ŷ + ε)e^-q − ε, (ŷ + ε)e^q − ε]
+// clipped at 0, with q the conformal quantile of the scores. q is calibrated
+// per workload kind where a kind has at least kMinRowsPerKind out-of-fold rows
+// (Mondrian conformal: coverage holds per kind, not just on average), and on
+// all rows otherwise.
+//
+// Version 1 models carry the older additive form: a prediction's interval is
+// value ± scale · (label_std + floor), where label_std is the weighted spread
+// of the neighbours' labels. `scale` is the conformal quantile of the
+// out-of-fold scores |y − ŷ| / (label_std + floor), so on data like the
+// calibration set about `level` of true values fall inside. `floor` keeps the
+// width above zero when all neighbours agree (identical labels), which is
+// common when many rows repeat one workload. Method and limits:
+// docs/formats/evaluate.md, "Prediction interval". Pure functions, thread-safe.
 #ifndef PODPOWER_MODEL_INTERVAL_H_
 #define PODPOWER_MODEL_INTERVAL_H_
 
+#include <map>
+#include <string>
 #include <vector>
 
 namespace podpower::model {
 
+enum class IntervalMethod { kNeighbourSpread, kLogRatioByKind };
+
+// Kinds with fewer out-of-fold rows share the pooled quantile.
+constexpr size_t kMinRowsPerKind = 20;
+
 struct IntervalCalibration {
   double level = 0;  // target coverage in (0, 1); 0 = no interval
-  double scale = 0;  // conformal quantile of the normalised residuals
-  double floor = 0;  // added to label_std before scaling (target units)
+  IntervalMethod method = IntervalMethod::kNeighbourSpread;
+  // kNeighbourSpread: conformal quantile of the normalised residuals, and
+  // the floor added to label_std before scaling (target units).
+  double scale = 0;
+  double floor = 0;
+  // kLogRatioByKind: ε (target units, 5% of the median |label|) and the
+  // log-ratio quantile per kind; `scale` is the pooled quantile.
+  double epsilon = 0;
+  std::map<std::string, double> scale_by_kind;
   bool enabled() const { return level > 0; }
 };
 
@@ -40,9 +62,17 @@ struct Interval {
   double high = 0;
 };
 
-// value ± scale · (label_std + floor).
+// Multiplicative, per-kind calibration (kLogRatioByKind) from out-of-fold
+// truth/prediction/kind triples (same sizes). Throws like CalibrateInterval.
+IntervalCalibration CalibrateLogRatioInterval(
+    const std::vector<double>& truth, const std::vector<double>& predicted,
+    const std::vector<std::string>& kinds, double level);
+
+// kNeighbourSpread: value ± scale · (label_std + floor). kLogRatioByKind: the
+// multiplicative interval around max(value, 0) with the quantile of `kind`
+// (the pooled one for a kind without its own), low clipped at 0.
 Interval ApplyInterval(const IntervalCalibration& calibration, double value,
-                       double label_std);
+                       double label_std, const std::string& kind = "");
 
 }  // namespace podpower::model
 

@@ -67,7 +67,9 @@ TEST(Interval, artifact_keeps_the_calibration_and_predictions_carry_it) {
   }
   KnnMetadata meta;
   meta.target = "avg_power_w";
-  meta.interval = {0.8, 1.7, 0.25};
+  meta.interval.level = 0.8;
+  meta.interval.scale = 1.7;
+  meta.interval.floor = 0.25;
   const auto model =
       KnnModel::Fit(rows, {3, Metric::kEuclidean, Weights::kUniform}, meta);
   testing::TempDir dir;

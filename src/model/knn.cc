@@ -29,6 +29,7 @@ TrainingRows TrainingRows::Subset(const std::vector<size_t>& index) const {
                         features.begin() + (i + 1) * dim);
     out.labels.push_back(labels[i]);
     out.workloads.push_back(workloads[i]);
+    if (has_traits()) out.traits.push_back(traits[i]);
   }
   return out;
 }
@@ -84,6 +85,9 @@ KnnModel KnnModel::Fit(TrainingRows rows, const KnnOptions& options,
   model.dim_ = rows.dim;
   model.features_ = std::move(rows.features);
   model.labels_ = std::move(rows.labels);
+  if (rows.has_traits() && rows.traits.size() != model.labels_.size())
+    throw Error("KNN: traits and labels disagree in length");
+  model.traits_ = std::move(rows.traits);
   std::map<std::string, uint32_t> names;
   for (const auto& w : rows.workloads) names.emplace(w, 0);
   uint32_t next = 0;

@@ -20,11 +20,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "model/blend.h"
 #include "model/interval.h"
+#include "model/workload_traits.h"
 
 namespace podpower::model {
 
@@ -56,6 +59,10 @@ struct KnnMetadata {
   // Prediction interval calibrated on the training CV (model/interval.h);
   // disabled in models trained before it existed.
   IntervalCalibration interval = {};
+  // The default model's candidates and blends (model/default_model.h); absent
+  // for `--learner knn` and for models of format version 1, which predict
+  // with the KNN alone.
+  std::optional<Ensemble> ensemble;
 };
 
 // The training rows a model is fitted on: row-major float32 features, one label
@@ -65,7 +72,11 @@ struct TrainingRows {
   size_t dim = 0;
   std::vector<double> labels;
   std::vector<std::string> workloads;
+  // Per row, what the default model needs besides the features (cores, GPUs,
+  // family, kind); empty when the training table did not say.
+  std::vector<WorkloadTraits> traits;
   size_t rows() const { return labels.size(); }
+  bool has_traits() const { return !traits.empty(); }
   // The rows at `index`, in that order (a CV fold's training or test part).
   TrainingRows Subset(const std::vector<size_t>& index) const;
 };
@@ -99,6 +110,16 @@ struct Prediction {
   double interval_level = 0;  // e.g. 0.8 for an 80% interval
   double interval_low = 0;
   double interval_high = 0;
+  // Default model only (empty otherwise): every candidate's value and the
+  // blend weights that made `value`, and a human reading of it, e.g. "0.70 ×
+  // knn per core (11.2 W/core × 0.5 cores + 1.4 idle) + 0.30 × family median
+  // 6.1".
+  bool blended = false;
+  CandidateValues candidates{};
+  BlendWeights blend;
+  double intensity = 0;     // knn per core: target units per requested core
+  bool new_family = false;  // the unseen-family blend was used
+  std::string explanation;
 };
 
 class KnnModel {
@@ -137,6 +158,8 @@ class KnnModel {
   size_t rows() const { return labels_.size(); }
   std::span<const float> features() const { return features_; }
   std::span<const double> labels() const { return labels_; }
+  // Per-row traits (empty for models without them, e.g. format version 1).
+  const std::vector<WorkloadTraits>& traits() const { return traits_; }
   const std::string& workload(size_t row) const {
     return workload_names_[workload_index_[row]];
   }
@@ -172,6 +195,7 @@ class KnnModel {
   std::vector<double> labels_;
   std::vector<uint32_t> workload_index_;
   std::vector<std::string> workload_names_;  // distinct, sorted
+  std::vector<WorkloadTraits> traits_;       // empty or one per row
 
   // Derived: squared norms (euclidean) or norms (cosine) in float64, and the
   // float32 rows searched (unit rows for cosine, zero rows stay zero; raw rows

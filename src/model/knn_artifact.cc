@@ -3,10 +3,12 @@
 // Layout: "PODPKNN\n" | u32 version | u32 header length H | H bytes of JSON
 // (space-padded to a multiple of 8) | arrays at the offsets the header lists |
 // 32-byte sha256 of everything before.
+#include <array>
 #include <bit>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -22,7 +24,10 @@ static_assert(std::endian::native == std::endian::little,
               "artifact arrays are little-endian");
 
 constexpr char kMagic[8] = {'P', 'O', 'D', 'P', 'K', 'N', 'N', '\n'};
-constexpr uint32_t kVersion = 1;
+// Version 2 added per-row traits, the default model's ensemble and the
+// multiplicative interval; version 1 files still load and predict as before.
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kOldestVersion = 1;
 constexpr size_t kPrefix = 16;  // magic + version + header length
 constexpr size_t kDigest = 32;
 
@@ -62,16 +67,73 @@ void KnnModel::Save(const std::string& path) const {
   header["rows"] = n;
   header["dim"] = dim_;
   header["workloads"] = workload_names_;
-  if (metadata_.interval.enabled()) {
+  const IntervalCalibration& iv = metadata_.interval;
+  if (iv.enabled() && iv.method == IntervalMethod::kNeighbourSpread) {
     header["interval"] = {{"method", "conformal-neighbour-spread"},
-                          {"level", metadata_.interval.level},
-                          {"scale", metadata_.interval.scale},
-                          {"floor", metadata_.interval.floor}};
+                          {"level", iv.level},
+                          {"scale", iv.scale},
+                          {"floor", iv.floor}};
+  } else if (iv.enabled()) {
+    header["interval"] = {{"method", "conformal-log-ratio-by-kind"},
+                          {"level", iv.level},
+                          {"scale", iv.scale},
+                          {"epsilon", iv.epsilon},
+                          {"scale_by_kind", iv.scale_by_kind}};
+  }
+  if (metadata_.ensemble.has_value()) {
+    const Ensemble& e = *metadata_.ensemble;
+    header["learner"] = "default";
+    header["ensemble"] = {
+        {"candidates",
+         [] {
+           std::vector<std::string> names;
+           for (size_t c = 0; c < kCandidateCount; ++c)
+             names.push_back(CandidateName(c));
+           return names;
+         }()},
+        {"seen_weights", e.seen.w},
+        {"unseen_weights", e.unseen.w},
+        {"seen_rows", e.seen_rows},
+        {"unseen_rows", e.unseen_rows},
+        {"global_median", e.simple.global_median},
+        {"family_median", e.simple.family_median},
+        {"family_intensity", e.simple.family_intensity},
+        {"line", {e.simple.line_a, e.simple.line_b, e.simple.line_c}},
+        {"idle", e.simple.idle}};
+  } else {
+    header["learner"] = "knn";
+  }
+  // Traits: cores and GPUs as arrays, families and kinds as indexes into
+  // name lists in the header.
+  std::vector<double> cores, gpus;
+  std::vector<uint32_t> family_index, kind_index;
+  if (!traits_.empty()) {
+    std::map<std::string, uint32_t> families, kinds;
+    for (const auto& t : traits_) {
+      families.emplace(t.family, 0);
+      kinds.emplace(t.kind, 0);
+    }
+    std::vector<std::string> family_names, kind_names;
+    for (auto& [name, index] : families) {
+      index = static_cast<uint32_t>(family_names.size());
+      family_names.push_back(name);
+    }
+    for (auto& [name, index] : kinds) {
+      index = static_cast<uint32_t>(kind_names.size());
+      kind_names.push_back(name);
+    }
+    for (const auto& t : traits_) {
+      cores.push_back(t.cpu_cores);
+      gpus.push_back(t.gpus);
+      family_index.push_back(families[t.family]);
+      kind_index.push_back(kinds[t.kind]);
+    }
+    header["traits"] = {{"families", family_names}, {"kinds", kind_names}};
   }
   const size_t features_bytes = features_.size() * sizeof(float);
   const size_t labels_bytes = labels_.size() * sizeof(double);
   const size_t index_bytes = workload_index_.size() * sizeof(uint32_t);
-  header["arrays"] =
+  nlohmann::ordered_json arrays =
       nlohmann::ordered_json::array({{{"name", "features"},
                                       {"dtype", "<f4"},
                                       {"shape", {n, dim_}},
@@ -87,6 +149,23 @@ void KnnModel::Save(const std::string& path) const {
                                       {"shape", {n}},
                                       {"offset", features_bytes + labels_bytes},
                                       {"bytes", index_bytes}}});
+  size_t offset = features_bytes + labels_bytes + index_bytes;
+  const auto add_array = [&](const char* name, const char* dtype,
+                             size_t bytes) {
+    arrays.push_back({{"name", name},
+                      {"dtype", dtype},
+                      {"shape", {n}},
+                      {"offset", offset},
+                      {"bytes", bytes}});
+    offset += bytes;
+  };
+  if (!traits_.empty()) {
+    add_array("cpu_cores", "<f8", n * sizeof(double));
+    add_array("gpus", "<f8", n * sizeof(double));
+    add_array("family_index", "<u4", n * sizeof(uint32_t));
+    add_array("kind_index", "<u4", n * sizeof(uint32_t));
+  }
+  header["arrays"] = std::move(arrays);
   std::string json = header.dump();
   json.append((8 - json.size() % 8) % 8, ' ');
   std::string bytes(kMagic, sizeof(kMagic));
@@ -96,6 +175,10 @@ void KnnModel::Save(const std::string& path) const {
   AppendArray(&bytes, features_);
   AppendArray(&bytes, labels_);
   AppendArray(&bytes, workload_index_);
+  AppendArray(&bytes, cores);
+  AppendArray(&bytes, gpus);
+  AppendArray(&bytes, family_index);
+  AppendArray(&bytes, kind_index);
   const auto digest = io::Sha256(bytes);
   bytes.append(reinterpret_cast<const char*>(digest.data()), digest.size());
   io::AtomicFile file(path);
@@ -116,9 +199,11 @@ KnnModel KnnModel::Load(const std::string& path) {
         "`podpower train`)");
   }
   const uint32_t version = ReadU32(bytes, 8);
-  if (version != kVersion) {
+  if (version < kOldestVersion || version > kVersion) {
     throw Error(path + ": model format version " + std::to_string(version) +
-                ", this podpower reads version " + std::to_string(kVersion));
+                ", this podpower reads versions " +
+                std::to_string(kOldestVersion) + " to " +
+                std::to_string(kVersion));
   }
   const std::string_view body(bytes.data(), bytes.size() - kDigest);
   const auto digest = io::Sha256(body);
@@ -149,15 +234,59 @@ KnnModel KnnModel::Load(const std::string& path) {
     model.dim_ = header.at("dim").get<size_t>();
     if (header.contains("interval")) {  // optional: absent in older models
       const auto& interval = header.at("interval");
-      model.metadata_.interval.level = interval.at("level").get<double>();
-      model.metadata_.interval.scale = interval.at("scale").get<double>();
-      model.metadata_.interval.floor = interval.at("floor").get<double>();
-      if (!(model.metadata_.interval.level > 0 &&
-            model.metadata_.interval.level < 1) ||
-          !(model.metadata_.interval.scale >= 0) ||
-          !(model.metadata_.interval.floor >= 0)) {
+      IntervalCalibration& c = model.metadata_.interval;
+      c.level = interval.at("level").get<double>();
+      c.scale = interval.at("scale").get<double>();
+      const std::string method =
+          interval.value("method", std::string("conformal-neighbour-spread"));
+      if (method == "conformal-log-ratio-by-kind") {
+        c.method = IntervalMethod::kLogRatioByKind;
+        c.epsilon = interval.at("epsilon").get<double>();
+        c.scale_by_kind =
+            interval.at("scale_by_kind").get<std::map<std::string, double>>();
+        for (const auto& [kind, q] : c.scale_by_kind) {
+          if (!(q >= 0))
+            throw Error(path + ": interval scale of '" + kind +
+                        "' out of range");
+        }
+      } else if (method == "conformal-neighbour-spread") {
+        c.floor = interval.at("floor").get<double>();
+      } else {
+        throw Error(path + ": header field 'interval.method': unknown '" +
+                    method + "'");
+      }
+      if (!(c.level > 0 && c.level < 1) || !(c.scale >= 0) || !(c.floor >= 0) ||
+          !(c.epsilon >= 0)) {
         throw Error(path + ": header field 'interval' out of range");
       }
+    }
+    if (header.contains("ensemble")) {
+      const auto& e = header.at("ensemble");
+      Ensemble ensemble;
+      const auto weights = [&](const char* name) {
+        BlendWeights w;
+        w.w = e.at(name).get<CandidateValues>();
+        for (double v : w.w) {
+          if (!(v >= 0 && v <= 1))
+            throw Error(path + ": ensemble field '" + name + "' out of range");
+        }
+        return w;
+      };
+      ensemble.seen = weights("seen_weights");
+      ensemble.unseen = weights("unseen_weights");
+      ensemble.seen_rows = e.at("seen_rows").get<size_t>();
+      ensemble.unseen_rows = e.at("unseen_rows").get<size_t>();
+      ensemble.simple.global_median = e.at("global_median").get<double>();
+      ensemble.simple.family_median =
+          e.at("family_median").get<std::map<std::string, double>>();
+      ensemble.simple.family_intensity =
+          e.at("family_intensity").get<std::map<std::string, double>>();
+      const auto line = e.at("line").get<std::array<double, 3>>();
+      ensemble.simple.line_a = line[0];
+      ensemble.simple.line_b = line[1];
+      ensemble.simple.line_c = line[2];
+      ensemble.simple.idle = e.at("idle").get<double>();
+      model.metadata_.ensemble = ensemble;
     }
     model.workload_names_ =
         header.at("workloads").get<std::vector<std::string>>();
@@ -192,6 +321,32 @@ KnnModel KnnModel::Load(const std::string& path) {
       if (w >= model.workload_names_.size())
         throw Error(path + ": workload index out of range");
     }
+    if (header.contains("traits")) {
+      const auto families =
+          header.at("traits").at("families").get<std::vector<std::string>>();
+      const auto kinds =
+          header.at("traits").at("kinds").get<std::vector<std::string>>();
+      std::vector<double> cores(n), gpus(n);
+      std::vector<uint32_t> family_index(n), kind_index(n);
+      read_array("cpu_cores", sizeof(double), n, cores.data());
+      read_array("gpus", sizeof(double), n, gpus.data());
+      read_array("family_index", sizeof(uint32_t), n, family_index.data());
+      read_array("kind_index", sizeof(uint32_t), n, kind_index.data());
+      model.traits_.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        if (family_index[i] >= families.size() ||
+            kind_index[i] >= kinds.size() || !(cores[i] >= 0) ||
+            !(gpus[i] >= 0)) {
+          throw Error(path + ": traits of row " + std::to_string(i) +
+                      " out of range");
+        }
+        model.traits_[i] = {cores[i], gpus[i], families[family_index[i]],
+                            kinds[kind_index[i]]};
+      }
+    }
+    if (model.metadata_.ensemble.has_value() && model.traits_.empty())
+      throw Error(path +
+                  ": the ensemble needs per-row traits (arrays missing)");
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": model header: " + e.what());
   }

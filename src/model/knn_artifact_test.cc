@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -23,8 +25,11 @@ KnnModel SmallModel() {
     rows.labels.push_back(normal(rng) * 10);
     rows.workloads.push_back(i % 2 ? "api" : "db");
   }
-  KnnMetadata meta{"energy_step_j", "minilm-l6:393", true,
-                   "train_rows.parquet"};
+  KnnMetadata meta;
+  meta.target = "energy_step_j";
+  meta.encoder_fingerprint = "minilm-l6:393";
+  meta.aggregated = true;
+  meta.source = "train_rows.parquet";
   return KnnModel::Fit(rows, {3, Metric::kEuclidean, Weights::kDistance}, meta);
 }
 
@@ -96,7 +101,7 @@ print(version, h['k'], h['metric'], a['features'].shape[0], a['features'].shape[
   std::ostringstream want;
   want.precision(17);
   const std::string got = testing::ReadText(dir / "out.txt");
-  EXPECT_EQ(got.substr(0, got.find(' ', 0)), "1");
+  EXPECT_EQ(got.substr(0, got.find(' ', 0)), "2");
   EXPECT_NE(got.find("3 euclidean 50 8"), std::string::npos) << got;
   EXPECT_NE(got.find(" api"), std::string::npos) << got;
   const double py_sum = std::stod(got.substr(got.find("50 8 ") + 5));
@@ -124,12 +129,12 @@ TEST(KnnArtifact, flipped_byte_is_reported_as_corrupt) {
 TEST(KnnArtifact, other_version_magic_or_truncation_is_an_error) {
   TempDir dir;
   SmallModel().Save(dir / "m.knn");
-  Corrupt(dir / "m.knn", 8, 2);  // version 2
+  Corrupt(dir / "m.knn", 8, 3);  // version 3, from a newer podpower
   try {
     KnnModel::Load(dir / "m.knn");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("version 2"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("version 3"), std::string::npos)
         << e.what();
   }
   SmallModel().Save(dir / "m.knn");
@@ -146,6 +151,44 @@ TEST(KnnArtifact, save_into_missing_folder_fails_without_output) {
   TempDir dir;
   EXPECT_THROW(SmallModel().Save(dir / "no/such/m.knn"), Error);
   EXPECT_FALSE(std::filesystem::exists(dir / "no"));
+}
+
+// src/model/testdata/model_v1.ppknn was written by
+// tests/oracle/knn_v1_fixture.py in the version 1 layout (before traits,
+// ensembles and multiplicative intervals): it must load and predict as the
+// version 1 code did, the KNN alone with the additive interval.
+TEST(KnnArtifact, version_1_file_loads_and_predicts_as_before) {
+  const KnnModel model = KnnModel::Load(std::string(PODPOWER_SOURCE_DIR) +
+                                        "/src/model/testdata/model_v1.ppknn");
+  EXPECT_FALSE(model.metadata().ensemble.has_value());
+  EXPECT_TRUE(model.traits().empty());
+  ASSERT_EQ(model.rows(), 6u);
+  EXPECT_EQ(model.metadata().interval.method, IntervalMethod::kNeighbourSpread);
+  const std::vector<float> query{1.0f, 0.05f, 0.45f};
+  // Brute force: cosine distances in float64, the 3 nearest, their mean.
+  std::vector<std::pair<double, double>> by_distance;
+  for (size_t r = 0; r < model.rows(); ++r) {
+    double dot = 0, a = 0, b = 0;
+    for (size_t i = 0; i < 3; ++i) {
+      const double x = query[i], y = model.features()[r * 3 + i];
+      dot += x * y;
+      a += x * x;
+      b += y * y;
+    }
+    by_distance.emplace_back(1 - dot / std::sqrt(a * b), model.labels()[r]);
+  }
+  std::sort(by_distance.begin(), by_distance.end());
+  double mean = 0, squares = 0;
+  for (size_t i = 0; i < 3; ++i) mean += by_distance[i].second / 3;
+  for (size_t i = 0; i < 3; ++i)
+    squares += (by_distance[i].second - mean) * (by_distance[i].second - mean);
+  const double spread = std::sqrt(squares / 3);
+  const Prediction p = model.Predict(query);
+  EXPECT_NEAR(p.value, mean, 1e-12);
+  ASSERT_TRUE(p.has_interval);
+  EXPECT_NEAR(p.interval_low, mean - 1.5 * (spread + 0.25), 1e-12);
+  EXPECT_NEAR(p.interval_high, mean + 1.5 * (spread + 0.25), 1e-12);
+  EXPECT_FALSE(p.blended);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "model/metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -38,6 +39,24 @@ double R2Score(const std::vector<double>& truth,
   }
   if (total == 0) return residual == 0 ? 1.0 : 0.0;
   return 1.0 - residual / total;
+}
+
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  if (n == 0) return 0;
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+double Quantile(std::vector<double> values, double q) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const double position = q * static_cast<double>(values.size() - 1);
+  const size_t low = static_cast<size_t>(std::floor(position));
+  const size_t high = std::min(low + 1, values.size() - 1);
+  const double fraction = position - static_cast<double>(low);
+  // numpy's form: a + (b - a) * t, so the median of two equal values is exact.
+  return values[low] + (values[high] - values[low]) * fraction;
 }
 
 }  // namespace podpower::model

@@ -19,6 +19,11 @@ double R2Score(const std::vector<double>& truth,
 double Mean(const std::vector<double>& values);
 // numpy's np.std (ddof=0).
 double PopulationStd(const std::vector<double>& values);
+// numpy's np.median (the mean of the middle two of an even count); 0 when
+// empty.
+double Median(std::vector<double> values);
+// numpy's np.quantile with linear interpolation, q in [0, 1]; 0 when empty.
+double Quantile(std::vector<double> values, double q);
 
 }  // namespace podpower::model
 

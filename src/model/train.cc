@@ -9,12 +9,15 @@
 #include <tuple>
 
 #include "io/error.h"
+#include "io/inference_request.h"
 #include "io/parquet.h"
 #include "io/progress.h"
+#include "model/default_model.h"
 #include "model/group_kfold.h"
 #include "model/interval.h"
 #include "model/metrics.h"
 #include "model/search.h"
+#include "model/workload_traits.h"
 
 namespace podpower::model {
 namespace {
@@ -30,8 +33,19 @@ bool IsKnownTarget(const std::string& target) {
          target == "total_energy_j";
 }
 
+Learner ParseLearner(const std::string& text, const std::string& flag) {
+  if (text == "default") return Learner::kDefault;
+  if (text == "knn") return Learner::kKnn;
+  throw Error(flag + ": expected default or knn, got '" + text + "'");
+}
+
+std::string LearnerName(Learner learner) {
+  return learner == Learner::kDefault ? "default" : "knn";
+}
+
 LoadedRows LoadTrainingRows(const io::Table& table, const std::string& target,
-                            bool aggregate) {
+                            bool aggregate,
+                            const std::vector<io::InferenceRequest>* requests) {
   const std::string where = Where(table);
   if (!IsKnownTarget(target)) {
     throw Error(
@@ -54,6 +68,62 @@ LoadedRows LoadTrainingRows(const io::Table& table, const std::string& target,
     kind = &table.Require("workload_kind", io::ColumnType::kString);
     spec = &table.Require("_spec_hash", io::ColumnType::kString);
   }
+  // Traits: podpower's columns, else the requests by _spec_hash.
+  const auto optional_column = [&](const char* name, io::ColumnType type) {
+    const io::Column* c = table.Find(name);
+    if (c != nullptr && c->type != type) {
+      throw Error(fmt::format("{}: column '{}' is {}, expected {}", where, name,
+                              io::ColumnTypeName(c->type),
+                              io::ColumnTypeName(type)));
+    }
+    return c;
+  };
+  const io::Column* cores_column =
+      optional_column("cpu_cores", io::ColumnType::kDouble);
+  const io::Column* gpus_column =
+      optional_column("gpus", io::ColumnType::kDouble);
+  const io::Column* family_column =
+      optional_column("image_family", io::ColumnType::kString);
+  const io::Column* kind_column =
+      optional_column("workload_kind", io::ColumnType::kString);
+  const io::Column* hash_column =
+      optional_column("_spec_hash", io::ColumnType::kString);
+  const bool traits_in_table = cores_column != nullptr &&
+                               gpus_column != nullptr &&
+                               family_column != nullptr;
+  std::map<std::string, WorkloadTraits> traits_by_hash;
+  if (!traits_in_table && requests != nullptr) {
+    for (const auto& r : *requests)
+      traits_by_hash.emplace(io::SpecHash(r), TraitsOf(r));
+  }
+  bool traits_known = traits_in_table || !traits_by_hash.empty();
+  std::vector<WorkloadTraits> traits;
+  const auto traits_of = [&](size_t r) {
+    WorkloadTraits t;
+    if (traits_in_table) {
+      t.cpu_cores = cores_column->is_null(r) ? 0 : cores_column->doubles[r];
+      t.gpus = gpus_column->is_null(r) ? 0 : gpus_column->doubles[r];
+      if (!family_column->is_null(r)) t.family = family_column->strings[r];
+      if (!std::isfinite(t.cpu_cores) || t.cpu_cores < 0 ||
+          !std::isfinite(t.gpus) || t.gpus < 0) {
+        throw Error(fmt::format(
+            "{}: row {}: cpu_cores/gpus must be finite and >= 0", where, r));
+      }
+    } else if (traits_known) {
+      auto it = hash_column == nullptr || hash_column->is_null(r)
+                    ? traits_by_hash.end()
+                    : traits_by_hash.find(hash_column->strings[r]);
+      if (it == traits_by_hash.end()) {
+        traits_known = false;
+      } else {
+        t = it->second;
+      }
+    }
+    t.kind = kind_column == nullptr || kind_column->is_null(r)
+                 ? std::string()
+                 : kind_column->strings[r];
+    return t;
+  };
   LoadedRows loaded;
   loaded.input_rows = table.rows();
   TrainingRows& rows = loaded.rows;
@@ -115,6 +185,19 @@ LoadedRows LoadTrainingRows(const io::Table& table, const std::string& target,
     rows.features.insert(rows.features.end(), f.begin(), f.end());
     rows.labels.push_back(label.doubles[r]);
     rows.workloads.push_back(workload.strings[r]);
+    traits.push_back(traits_of(r));
+  }
+  for (const auto& t : traits) loaded.kinds.push_back(t.kind);
+  if (traits_known) {
+    rows.traits = std::move(traits);
+    loaded.traits_source = traits_in_table
+                               ? "columns cpu_cores, gpus, image_family"
+                               : "--requests, by _spec_hash";
+  } else {
+    loaded.traits_source =
+        requests == nullptr
+            ? "none: no cpu_cores/gpus/image_family columns and no --requests"
+            : "none: some _spec_hash not in --requests";
   }
   if (aggregate) {
     for (size_t i = 0; i < rows.labels.size(); ++i) {
@@ -130,7 +213,10 @@ LoadedRows LoadTrainingRows(const io::Table& table, const std::string& target,
   return loaded;
 }
 
-CvResult CrossValidate(const TrainingRows& rows, const KnnOptions& options) {
+namespace {
+
+// GroupKFold(min(5, workloads)) folds and empty per-row results.
+CvResult StartCv(const TrainingRows& rows) {
   const std::set<std::string> distinct(rows.workloads.begin(),
                                        rows.workloads.end());
   if (distinct.size() < 2) {
@@ -144,6 +230,41 @@ CvResult CrossValidate(const TrainingRows& rows, const KnnOptions& options) {
   cv.predictions.assign(rows.rows(), 0.0);
   cv.decided_by_tie.assign(rows.rows(), 0);
   cv.label_std.assign(rows.rows(), 0.0);
+  return cv;
+}
+
+// Per-fold MAE and R² of the filled-in predictions (each fold's rows in row
+// order, as the test part of a fold lists them), and the original's summary.
+void ScoreFolds(const TrainingRows& rows, CvResult* cv) {
+  for (int f = 0; f < cv->folds; ++f) {
+    std::vector<double> truth, predicted;
+    for (size_t i = 0; i < rows.rows(); ++i) {
+      if (cv->fold_of_row[i] != f) continue;
+      truth.push_back(rows.labels[i]);
+      predicted.push_back(cv->predictions[i]);
+    }
+    cv->fold_mae.push_back(MeanAbsoluteError(truth, predicted));
+    cv->fold_r2.push_back(R2Score(truth, predicted));
+  }
+  cv->mae_mean = Mean(cv->fold_mae);
+  cv->mae_std = PopulationStd(cv->fold_mae);
+  cv->r2_mean = Mean(cv->fold_r2);
+}
+
+void Record(const std::vector<size_t>& rows,
+            const std::vector<Prediction>& predictions, CvResult* cv) {
+  for (size_t t = 0; t < rows.size(); ++t) {
+    cv->predictions[rows[t]] = predictions[t].value;
+    cv->decided_by_tie[rows[t]] = predictions[t].decided_by_tie;
+    cv->label_std[rows[t]] = predictions[t].label_std;
+    cv->tie_decided += predictions[t].decided_by_tie;
+  }
+}
+
+}  // namespace
+
+CvResult CrossValidate(const TrainingRows& rows, const KnnOptions& options) {
+  CvResult cv = StartCv(rows);
   io::Progress progress("cross-validation folds",
                         static_cast<uint64_t>(cv.folds));
   for (int f = 0; f < cv.folds; ++f) {
@@ -156,26 +277,24 @@ CvResult CrossValidate(const TrainingRows& rows, const KnnOptions& options) {
           "--neighbors {}",
           f, train.size(), options.k));
     }
-    const TrainingRows train_rows = rows.Subset(train);
+    const KnnModel model = KnnModel::Fit(rows.Subset(train), options, {});
     const TrainingRows test_rows = rows.Subset(test);
-    const KnnModel model = KnnModel::Fit(train_rows, options, {});
-    const auto predictions =
-        model.PredictBatch(test_rows.features, test.size(), false);
-    std::vector<double> predicted(test.size());
-    for (size_t i = 0; i < test.size(); ++i) {
-      predicted[i] = predictions[i].value;
-      cv.predictions[test[i]] = predictions[i].value;
-      cv.decided_by_tie[test[i]] = predictions[i].decided_by_tie;
-      cv.label_std[test[i]] = predictions[i].label_std;
-      cv.tie_decided += predictions[i].decided_by_tie;
-    }
-    cv.fold_mae.push_back(MeanAbsoluteError(test_rows.labels, predicted));
-    cv.fold_r2.push_back(R2Score(test_rows.labels, predicted));
+    Record(test, model.PredictBatch(test_rows.features, test.size(), false),
+           &cv);
     progress.Advance();
   }
-  cv.mae_mean = Mean(cv.fold_mae);
-  cv.mae_std = PopulationStd(cv.fold_mae);
-  cv.r2_mean = Mean(cv.fold_r2);
+  ScoreFolds(rows, &cv);
+  return cv;
+}
+
+CvResult CrossValidateLearner(const TrainingRows& rows,
+                              const KnnOptions& options, Learner learner) {
+  if (learner == Learner::kKnn) return CrossValidate(rows, options);
+  CvResult cv = StartCv(rows);
+  std::vector<size_t> all(rows.rows());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  Record(all, DefaultOutOfFold(rows, options, cv.fold_of_row), &cv);
+  ScoreFolds(rows, &cv);
   return cv;
 }
 
@@ -192,8 +311,13 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
     throw Error(
         fmt::format("--neighbors: expected >= 1, got {}", options.knn.k));
   io::Table table = io::ReadParquet(options.train_path);
+  std::vector<io::InferenceRequest> requests;
+  if (!options.requests_path.empty())
+    requests = io::ReadInferenceRequests(options.requests_path).records;
   TrainSummary summary;
-  summary.loaded = LoadTrainingRows(table, options.target, options.aggregate);
+  summary.loaded =
+      LoadTrainingRows(table, options.target, options.aggregate,
+                       options.requests_path.empty() ? nullptr : &requests);
   const LoadedRows& loaded = summary.loaded;
   if (loaded.dropped_non_finite > 0) {
     log << fmt::format("dropped {} of {} rows with a non-finite {}\n",
@@ -206,6 +330,14 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
         "_spec_hash, features)\n",
         loaded.aggregated_from, loaded.rows.rows());
   }
+  Learner learner = options.learner;
+  if (learner == Learner::kDefault && !loaded.rows.has_traits()) {
+    log << fmt::format(
+        "--learner default needs each row's CPU cores, GPUs and image family "
+        "({}): training the KNN alone (--learner knn)\n",
+        loaded.traits_source);
+    learner = Learner::kKnn;
+  }
   KnnOptions knn = options.knn;
   if (options.auto_search) {
     const SearchResult search = SearchKnn(loaded.rows, SearchSpace{});
@@ -215,16 +347,21 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
         "choice {:.3f})\n",
         DescribeOptions(knn), search.best_mae, search.nested_mae);
   }
-  summary.cv = CrossValidate(loaded.rows, knn);
+  if (learner == Learner::kKnn &&
+      loaded.rows.rows() < static_cast<size_t>(knn.k)) {
+    throw Error(fmt::format("{}: {} usable rows, fewer than --neighbors {}",
+                            options.train_path, loaded.rows.rows(), knn.k));
+  }
+  summary.cv = CrossValidateLearner(loaded.rows, knn, learner);
   out << FormatCvLine(summary.cv) << "\n";
+  if (learner == Learner::kDefault) {
+    log << "the CV line is nested: each fold chose its own blend weights on "
+           "its training part only\n";
+  }
   log << fmt::format(
       "{} of {} CV predictions were decided by ties at the k-th distance (tied "
       "rows share the remaining weight)\n",
       summary.cv.tie_decided, loaded.rows.rows());
-  if (loaded.rows.rows() < static_cast<size_t>(knn.k)) {
-    throw Error(fmt::format("{}: {} usable rows, fewer than --neighbors {}",
-                            options.train_path, loaded.rows.rows(), knn.k));
-  }
   KnnMetadata metadata;
   metadata.target = options.target;
   metadata.aggregated = options.aggregate;
@@ -235,19 +372,36 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
           : options.encoder_fingerprint;
   if (options.interval_level > 0) {
     metadata.interval =
-        CalibrateInterval(loaded.rows.labels, summary.cv.predictions,
-                          summary.cv.label_std, options.interval_level);
+        CalibrateLogRatioInterval(loaded.rows.labels, summary.cv.predictions,
+                                  loaded.kinds, options.interval_level);
+    std::string per_kind;
+    for (const auto& [kind, q] : metadata.interval.scale_by_kind) {
+      per_kind += fmt::format("{}{} ×/÷{:.2f}", per_kind.empty() ? "" : ", ",
+                              kind.empty() ? "(none)" : kind, std::exp(q));
+    }
     log << fmt::format(
-        "prediction interval: {:.0f}% = prediction ± {:.3f} x (neighbour "
-        "spread + {:.4g}), calibrated on the CV residuals\n",
-        100 * metadata.interval.level, metadata.interval.scale,
-        metadata.interval.floor);
+        "prediction interval: {:.0f}% = prediction ×/÷ {:.2f} ({}), "
+        "calibrated on the CV residuals\n",
+        100 * metadata.interval.level, std::exp(metadata.interval.scale),
+        per_kind.empty() ? std::string("pooled: no kind has 20 rows")
+                         : "by kind: " + per_kind);
   }
-  const KnnModel model = KnnModel::Fit(loaded.rows, knn, metadata);
+  const KnnModel model = learner == Learner::kDefault
+                             ? FitDefaultModel(loaded.rows, knn, metadata)
+                             : KnnModel::Fit(loaded.rows, knn, metadata);
   model.Save(options.out_path);
-  log << fmt::format("wrote {} ({} rows x {} features, k={}, {}, {})\n",
-                     options.out_path, model.rows(), model.dim(), knn.k,
-                     MetricName(knn.metric), WeightsName(knn.weights));
+  if (model.metadata().ensemble.has_value()) {
+    const Ensemble& e = *model.metadata().ensemble;
+    log << fmt::format(
+        "default model: known software {} ({} out-of-fold rows); new software "
+        "{} ({} rows); idle part {:.4g}\n",
+        e.seen.Describe(), e.seen_rows, e.unseen.Describe(), e.unseen_rows,
+        e.simple.idle);
+  }
+  log << fmt::format(
+      "wrote {} ({} rows x {} features, learner {}, k={}, {}, {})\n",
+      options.out_path, model.rows(), model.dim(), LearnerName(learner),
+      model.options().k, MetricName(knn.metric), WeightsName(knn.weights));
   return summary;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "io/inference_request.h"
 #include "io/table.h"
 #include "model/knn.h"
 
@@ -23,9 +24,11 @@ namespace podpower::model {
 bool IsKnownTarget(const std::string& target);
 
 struct LoadedRows {
-  TrainingRows rows;
-  size_t input_rows = 0;          // rows in the table
-  size_t dropped_non_finite = 0;  // null, NaN or infinite target
+  TrainingRows rows;  // rows.traits filled when every row's traits are known
+  std::vector<std::string> kinds;  // workload_kind per row ("" = unknown)
+  std::string traits_source;       // where traits came from, or why not
+  size_t input_rows = 0;           // rows in the table
+  size_t dropped_non_finite = 0;   // null, NaN or infinite target
   size_t aggregated_from =
       0;  // rows before --aggregate (== rows.rows() without it)
 };
@@ -33,11 +36,16 @@ struct LoadedRows {
 // Takes `features` (FLOAT[]), `workload_name` and the target column (DOUBLE)
 // from a train_rows table. With `aggregate`, rows sharing (namespace,
 // workload_kind, workload_name, _spec_hash, features) become one row whose
-// label is the mean of theirs (docs/formats/model.md). Throws podpower::Error
-// naming table.source and the column/row: missing or wrong-typed columns, empty
-// table, NULL or ragged features, no finite target left.
-LoadedRows LoadTrainingRows(const io::Table& table, const std::string& target,
-                            bool aggregate);
+// label is the mean of theirs (docs/formats/model.md). Traits (model/
+// workload_traits.h) come from the columns cpu_cores, gpus and image_family
+// that `encode transform` writes and `join` carries, else from `requests`
+// matched by _spec_hash; rows.traits stays empty when some row has neither.
+// Throws podpower::Error naming table.source and the column/row: missing or
+// wrong-typed columns, empty table, NULL or ragged features, no finite target
+// left.
+LoadedRows LoadTrainingRows(
+    const io::Table& table, const std::string& target, bool aggregate,
+    const std::vector<io::InferenceRequest>* requests = nullptr);
 
 struct CvResult {
   int folds = 0;
@@ -61,7 +69,23 @@ CvResult CrossValidate(const TrainingRows& rows, const KnnOptions& options);
 // "CV MAE: %.3f ± %.3f | R2: %.3f", as the original prints it.
 std::string FormatCvLine(const CvResult& cv);
 
+// kDefault: the blend of model/default_model.h. kKnn: the original tool's
+// KNN alone (sklearn-exact predictions).
+enum class Learner { kDefault, kKnn };
+Learner ParseLearner(const std::string& text, const std::string& flag);
+std::string LearnerName(Learner learner);
+
+// Out-of-fold predictions of `learner` under GroupKFold(min(5, workloads)),
+// scored like CrossValidate. kDefault needs rows with traits and fits its
+// ensemble inside each fold (nested CV), so the figure is honest for the
+// choice of weights too.
+CvResult CrossValidateLearner(const TrainingRows& rows,
+                              const KnnOptions& options, Learner learner);
+
 struct TrainOptions {
+  Learner learner = Learner::kDefault;
+  // InferenceRequest NDJSON for traits when train_rows lack the columns.
+  std::string requests_path;
   std::string train_path;
   std::string out_path;
   std::string target = "energy_step_j";

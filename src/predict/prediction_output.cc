@@ -39,6 +39,18 @@ nlohmann::ordered_json PredictionJson(const WorkloadPrediction& p,
                      {"high", p.prediction.interval_high}};
   }
   j["decided_by_tie"] = p.prediction.decided_by_tie;
+  if (p.prediction.blended) {
+    nlohmann::ordered_json candidates, weights;
+    for (size_t c = 0; c < model::kCandidateCount; ++c) {
+      candidates[model::CandidateName(c)] = p.prediction.candidates[c];
+      weights[model::CandidateName(c)] = p.prediction.blend.w[c];
+    }
+    j["model"] = {{"candidates", std::move(candidates)},
+                  {"weights", std::move(weights)},
+                  {"per_core", p.prediction.intensity},
+                  {"new_family", p.prediction.new_family},
+                  {"explanation", p.prediction.explanation}};
+  }
   auto neighbours = nlohmann::ordered_json::array();
   for (const auto& n : p.prediction.neighbours) {
     neighbours.push_back(nlohmann::ordered_json{{"workload", n.workload},
@@ -121,6 +133,19 @@ std::string Table(const std::vector<WorkloadPrediction>& predictions,
         line += std::string(width[c] - r[c].size() + 2, ' ');
     }
     out += line + "\n";
+  }
+  if (std::any_of(predictions.begin(), predictions.end(),
+                  [](const auto& p) { return p.prediction.blended; })) {
+    out +=
+        "how each prediction was made (blend weights chosen by grouped "
+        "cross-validation):\n";
+    for (const auto& p : predictions) {
+      if (!p.prediction.blended) continue;
+      out +=
+          fmt::format("  {}/{}: {}{}\n", p.namespace_, p.workload_name,
+                      p.prediction.explanation,
+                      p.prediction.new_family ? " (new software family)" : "");
+    }
   }
   if (std::any_of(predictions.begin(), predictions.end(),
                   [](const auto& p) { return p.prediction.decided_by_tie; })) {

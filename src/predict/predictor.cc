@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "io/error.h"
+#include "model/default_model.h"
+#include "model/workload_traits.h"
 
 namespace podpower::predict {
 
@@ -39,8 +41,11 @@ std::vector<WorkloadPrediction> Predictor::Predict(
   // One batched transform and one batched search: the encoder embeds texts in
   // batches and the model shares one sgemm across queries.
   const std::vector<float> features = encoder_.TransformMany(records);
-  std::vector<model::Prediction> predictions =
-      model_.PredictBatch(features, records.size(), /*with_neighbours=*/true);
+  std::vector<model::WorkloadTraits> traits;
+  traits.reserve(records.size());
+  for (const auto& r : records) traits.push_back(model::TraitsOf(r));
+  std::vector<model::Prediction> predictions = model::PredictPower(
+      model_, features, records.size(), &traits, /*with_neighbours=*/true);
   out.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];

@@ -38,8 +38,10 @@ class Predictor {
   Predictor(encode::Encoder encoder, model::KnnModel model);
 
   // One prediction per record, in order, each with its neighbours (training
-  // workload, distance, label, weight) and their spread. Throws podpower::Error
-  // for a record the encoder rejects.
+  // workload, distance, label, weight) and their spread, and for a default
+  // model its blend (model/default_model.h: candidates, weights, the record's
+  // own CPU cores and family). Throws podpower::Error for a record the
+  // encoder rejects.
   std::vector<WorkloadPrediction> Predict(
       const std::vector<io::InferenceRequest>& records) const;
 

@@ -2,12 +2,13 @@
 
 Usage: /usr/bin/python3 evaluate_sklearn.py <dir>
 Reads <dir>/X.f64 (n x d float64, row-major), y.f64, cpu.f64, groups.txt and
-families.txt (one per line, "" = unknown family) and meta.json {n, d, k, metric,
+families.txt and kinds.txt (one per line, "" = unknown family) and meta.json {n, d, k, metric,
 weights, mape_floor, level}. For GroupKFold(min(5, groups)) and LeaveOneGroupOut it
 computes, with scikit-learn 1.2.1 and numpy only (independently of podpower):
 the KNN's out-of-fold predictions, the four baselines, pooled MAE/RMSE/MAPE/R2,
 the mean of fold MAE / R2 (the original's line), the neighbours' label spread,
-the cross-fitted split-conformal interval coverage, and MAE/MAPE of seen- and
+the cross-fitted split-conformal interval coverage (multiplicative, per kind with
+>= 20 rows: docs/formats/evaluate.md), and MAE/MAPE of seen- and
 unseen-family rows. Writes <dir>/out.json.
 """
 import json
@@ -28,6 +29,7 @@ y = np.fromfile(f"{d}/y.f64")
 cpu = np.fromfile(f"{d}/cpu.f64")
 groups = np.array(open(f"{d}/groups.txt").read().split("\n")[:n])
 families = open(f"{d}/families.txt").read().split("\n")[:n]
+kinds = np.array(open(f"{d}/kinds.txt").read().split("\n")[:n])
 floor = meta["mape_floor"]
 level = meta["level"]
 
@@ -44,13 +46,25 @@ def scores(t, p):
     }
 
 
-def conformal(t, p, sd):
-    fl = float(np.median(sd))
-    if not fl > 0:
-        fl = 1e-6 * (1 + float(np.median(np.abs(t))))
-    s = np.sort(np.abs(t - p) / (sd + fl))
+def quantile(scores):
+    s = np.sort(scores)
     rank = min(max(int(math.ceil((len(s) + 1) * level)), 1), len(s))
-    return s[rank - 1], fl
+    return s[rank - 1]
+
+
+def log_ratio(t, p, eps):
+    return np.abs(np.log((np.maximum(t, 0) + eps) / (np.maximum(p, 0) + eps)))
+
+
+def conformal(t, p, kind):
+    """Pooled and per-kind (>= 20 rows) quantiles of the log-ratio scores."""
+    eps = 0.05 * float(np.median(np.abs(t)))
+    if not eps > 0:
+        eps = 1e-9
+    s = log_ratio(t, p, eps)
+    by_kind = {k: quantile(s[kind == k]) for k in np.unique(kind)
+               if np.sum(kind == k) >= 20}
+    return quantile(s), by_kind, eps
 
 
 def run(splitter, g):
@@ -96,10 +110,13 @@ def run(splitter, g):
     inside, width = 0, 0.0
     for f in np.unique(fold):
         other, this = fold != f, fold == f
-        q, fl = conformal(y[other], oof["knn"][other], sd[other])
-        half = q * (sd[this] + fl)
-        inside += int(np.sum(np.abs(y[this] - oof["knn"][this]) <= half))
-        width += float(np.sum(2 * half))
+        pooled, by_kind, eps = conformal(y[other], oof["knn"][other], kinds[other])
+        q = np.array([by_kind.get(k, pooled) for k in kinds[this]])
+        base = np.maximum(oof["knn"][this], 0) + eps
+        low = np.maximum(0, base * np.exp(-q) - eps)
+        high = base * np.exp(q) - eps
+        inside += int(np.sum((y[this] >= low) & (y[this] <= high)))
+        width += float(np.sum(high - low))
     out = {
         "fold": fold.tolist(),
         "predictions": {m: v.tolist() for m, v in oof.items()},

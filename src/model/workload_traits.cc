@@ -1,8 +1,25 @@
-#include "evaluate/image_family.h"
+#include "model/workload_traits.h"
 
 #include <cctype>
 
-namespace podpower::evaluate {
+namespace podpower::model {
+
+WorkloadTraits TraitsOf(const io::InferenceRequest& record) {
+  WorkloadTraits t;
+  int64_t mcpu = 0;
+  for (const auto& c : record.containers) {
+    if (c.req_cpu_mcpu.has_value()) {
+      mcpu += *c.req_cpu_mcpu;
+    } else if (c.lim_cpu_mcpu.has_value()) {
+      mcpu += *c.lim_cpu_mcpu;
+    }
+  }
+  t.cpu_cores = mcpu > 0 ? static_cast<double>(mcpu) / 1000 : 0;
+  t.gpus = static_cast<double>(std::max<int64_t>(0, record.gpu_count));
+  t.family = WorkloadFamily(record);
+  t.kind = record.workload_kind;
+  return t;
+}
 
 std::string ImageFamily(const std::string& image) {
   std::string name = image.substr(0, image.find('@'));
@@ -21,4 +38,4 @@ std::string WorkloadFamily(const io::InferenceRequest& record) {
                                    : ImageFamily(record.containers[0].image);
 }
 
-}  // namespace podpower::evaluate
+}  // namespace podpower::model

@@ -1,0 +1,245 @@
+#include "model/default_model.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include "io/testing.h"
+#include "model/group_kfold.h"
+#include "model/metrics.h"
+#include "model/train.h"
+
+namespace podpower::model {
+namespace {
+
+// A cluster of its own, not `podpower simulate`'s catalog: each family has an
+// idle draw and watts per busy core; busy cores follow the CPU request with
+// weight `coupling` and a hidden per-workload size otherwise; `no_request`
+// of the workloads request nothing. Features: the request (0 when none) and
+// a one-hot family, as an encoder would give.
+TrainingRows Cluster(double coupling, double no_request, uint64_t seed,
+                     int workloads = 120, int families = 12) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(0, 1);
+  std::normal_distribution<double> normal(0, 1);
+  std::vector<double> idle(families), per_core(families);
+  for (int f = 0; f < families; ++f) {
+    idle[f] = 0.5 + 2.5 * uniform(rng);
+    per_core[f] = 4 + 11 * uniform(rng);
+  }
+  const double sizes[] = {0.1, 0.25, 0.5, 1, 2, 4};
+  TrainingRows rows;
+  rows.dim = 1 + static_cast<size_t>(families);
+  for (int w = 0; w < workloads; ++w) {
+    const int f = static_cast<int>(rng() % families);
+    const double request =
+        uniform(rng) < no_request ? 0 : sizes[rng() % std::size(sizes)];
+    const double hidden = sizes[rng() % std::size(sizes)];
+    const double busy_share = 0.5 * std::exp(0.25 * normal(rng));
+    const double busy =
+        (request > 0 ? coupling * request + (1 - coupling) * hidden : hidden) *
+        busy_share;
+    rows.labels.push_back(idle[f] + per_core[f] * busy);
+    rows.workloads.push_back("w" + std::to_string(w));
+    std::vector<float> x(rows.dim, 0.0f);
+    x[0] = static_cast<float>(request);
+    x[1 + f] = 1.0f;
+    rows.features.insert(rows.features.end(), x.begin(), x.end());
+    rows.traits.push_back(
+        {request, 0, "family" + std::to_string(f), "Deployment"});
+  }
+  return rows;
+}
+
+// Out-of-fold MAE of each simple baseline under `fold_of_row`.
+std::vector<double> BaselineMaes(const TrainingRows& rows,
+                                 const std::vector<int>& fold_of_row) {
+  std::vector<std::vector<double>> p(3, std::vector<double>(rows.rows()));
+  const int folds =
+      *std::max_element(fold_of_row.begin(), fold_of_row.end()) + 1;
+  for (int f = 0; f < folds; ++f) {
+    std::vector<size_t> train;
+    for (size_t i = 0; i < rows.rows(); ++i)
+      if (fold_of_row[i] != f) train.push_back(i);
+    const SimpleFit s = SimpleFit::Fit(rows.labels, rows.traits, train);
+    for (size_t i = 0; i < rows.rows(); ++i) {
+      if (fold_of_row[i] != f) continue;
+      p[0][i] = s.global_median;
+      p[1][i] = s.FamilyMedian(rows.traits[i]);
+      p[2][i] = s.ResourceLine(rows.traits[i]);
+    }
+  }
+  std::vector<double> out;
+  for (const auto& v : p) out.push_back(MeanAbsoluteError(rows.labels, v));
+  return out;
+}
+
+double NestedMae(const TrainingRows& rows, const std::vector<int>& folds) {
+  const auto oof = DefaultOutOfFold(rows, KnnOptions{}, folds);
+  std::vector<double> predicted;
+  for (const auto& p : oof) predicted.push_back(p.value);
+  return MeanAbsoluteError(rows.labels, predicted);
+}
+
+TEST(DefaultModel, nested_cv_never_loses_clearly_to_a_baseline) {
+  for (double coupling : {1.0, 0.5, 0.0}) {
+    const TrainingRows rows = Cluster(coupling, 0.2, 7);
+    std::vector<std::string> families;
+    for (const auto& t : rows.traits) families.push_back(t.family);
+    for (const auto& folds :
+         {GroupKFoldAssign(rows.workloads, 5), GroupKFoldAssign(families, 5)}) {
+      const auto baselines = BaselineMaes(rows, folds);
+      const double best = *std::min_element(baselines.begin(), baselines.end());
+      const double nested = NestedMae(rows, folds);
+      std::printf(
+          "coupling %.1f: default %.3f, median %.3f, family %.3f, "
+          "line %.3f\n",
+          coupling, nested, baselines[0], baselines[1], baselines[2]);
+      EXPECT_LE(nested, 1.05 * best)
+          << "coupling " << coupling << ": baselines (median, family median, "
+          << "line) " << baselines[0] << " " << baselines[1] << " "
+          << baselines[2];
+    }
+  }
+}
+
+TEST(DefaultModel, wins_clearly_where_requests_carry_the_signal) {
+  const TrainingRows rows = Cluster(1.0, 0.0, 11);
+  const auto folds = GroupKFoldAssign(rows.workloads, 5);
+  const auto baselines = BaselineMaes(rows, folds);
+  const double best = *std::min_element(baselines.begin(), baselines.end());
+  EXPECT_LT(NestedMae(rows, folds), 0.8 * best);
+}
+
+TEST(DefaultModel,
+     per_core_candidate_scales_neighbour_intensity_by_own_request) {
+  // Neighbours: 2 W idle + 10 W/core at 1 and 2 cores.
+  const std::vector<double> labels{12, 22};
+  const std::vector<WorkloadTraits> traits{{1, 0, "a", "Deployment"},
+                                           {2, 0, "a", "Deployment"}};
+  const PerCoreValue v = KnnPerCore(17, {0, 1}, {0.5, 0.5}, labels, traits,
+                                    {0.5, 0, "a", "Deployment"}, 2.0);
+  EXPECT_TRUE(v.scaled);
+  EXPECT_DOUBLE_EQ(v.intensity, 10);
+  EXPECT_DOUBLE_EQ(v.value, 7);
+}
+
+TEST(DefaultModel, workload_without_cpu_request_gets_the_plain_knn_value) {
+  const std::vector<double> labels{12, 22};
+  const std::vector<WorkloadTraits> traits{{1, 0, "a", ""}, {0, 0, "a", ""}};
+  const PerCoreValue none =
+      KnnPerCore(17, {0, 1}, {0.5, 0.5}, labels, traits, {0, 0, "a", ""}, 2.0);
+  EXPECT_FALSE(none.scaled);
+  EXPECT_EQ(none.value, 17);
+  // Neighbours without a request carry no intensity; the others decide.
+  const PerCoreValue some =
+      KnnPerCore(17, {0, 1}, {0.5, 0.5}, labels, traits, {2, 0, "a", ""}, 2.0);
+  EXPECT_TRUE(some.scaled);
+  EXPECT_DOUBLE_EQ(some.value, 22);
+}
+
+TEST(DefaultModel, blend_follows_a_real_signal_to_near_the_best_candidate) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> normal(0, 1);
+  std::vector<CandidateValues> p;
+  std::vector<double> truth;
+  for (int i = 0; i < 200; ++i) {
+    const double y = 10 + 3 * normal(rng);
+    truth.push_back(y);
+    p.push_back(
+        {y + normal(rng), y + 2 * normal(rng), 10.0, 10.5, y * 0.8, 9.5});
+  }
+  const BlendWeights w = FitBlend(p, truth);
+  double sum = 0;
+  for (double v : w.w) {
+    EXPECT_GE(v, 0);
+    sum += v;
+  }
+  EXPECT_NEAR(sum, 1, 1e-12);
+  std::vector<double> blended;
+  for (const auto& v : p) blended.push_back(w.Apply(v));
+  const double mae = MeanAbsoluteError(truth, blended);
+  double best = 1e300;
+  for (size_t c = 0; c < kCandidateCount; ++c) {
+    std::vector<double> single;
+    for (const auto& v : p) single.push_back(v[c]);
+    best = std::min(best, MeanAbsoluteError(truth, single));
+  }
+  // Steps that win less than their standard error are not taken, so the
+  // blend may stop a little short of the in-sample optimum.
+  EXPECT_LE(mae, 1.05 * best) << w.Describe();
+}
+
+TEST(DefaultModel, blend_of_noise_stays_on_the_median) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal(0, 1);
+  std::vector<CandidateValues> p;
+  std::vector<double> truth;
+  for (int i = 0; i < 60; ++i) {
+    truth.push_back(10 + normal(rng));
+    // Candidates that know nothing about the truth.
+    p.push_back({10 + normal(rng), 10 + normal(rng), 10 + normal(rng),
+                 10 + normal(rng), 10 + normal(rng), 10.0});
+  }
+  const BlendWeights w = FitBlend(p, truth);
+  EXPECT_EQ(w.w[static_cast<size_t>(Candidate::kGlobalMedian)], 1)
+      << w.Describe();
+}
+
+TEST(DefaultModel, prediction_explains_its_blend_and_stays_non_negative) {
+  const TrainingRows rows = Cluster(1.0, 0.2, 5, 60);
+  KnnMetadata metadata;
+  metadata.target = "avg_power_w";
+  const auto cv = CrossValidateLearner(rows, KnnOptions{}, Learner::kDefault);
+  std::vector<std::string> kinds(rows.rows(), "Deployment");
+  metadata.interval =
+      CalibrateLogRatioInterval(rows.labels, cv.predictions, kinds, 0.8);
+  const KnnModel model = FitDefaultModel(rows, KnnOptions{}, metadata);
+  ASSERT_TRUE(model.metadata().ensemble.has_value());
+  const std::vector<WorkloadTraits> query{{0.5, 0, "family1", "Deployment"},
+                                          {0, 0, "new-family", "Job"}};
+  std::vector<float> x(2 * rows.dim, 0.0f);
+  x[0] = 0.5f;
+  x[2] = 1.0f;
+  const auto p = PredictPower(model, x, 2, &query, true);
+  for (const auto& q : p) {
+    EXPECT_TRUE(q.blended);
+    EXPECT_FALSE(q.explanation.empty());
+    EXPECT_FALSE(q.neighbours.empty());
+    EXPECT_GE(q.value, 0);
+    ASSERT_TRUE(q.has_interval);
+    EXPECT_GE(q.interval_low, 0);
+    EXPECT_LE(q.interval_low, q.value);
+    EXPECT_GE(q.interval_high, q.value);
+  }
+  EXPECT_FALSE(p[0].new_family);
+  EXPECT_TRUE(p[1].new_family);
+}
+
+TEST(DefaultModel, artifact_round_trip_predicts_identically) {
+  const std::string dir = testing::MakeTempDir("podpower-default-model");
+  const TrainingRows rows = Cluster(0.5, 0.2, 9, 50);
+  KnnMetadata metadata;
+  metadata.target = "avg_power_w";
+  const KnnModel model = FitDefaultModel(rows, KnnOptions{}, metadata);
+  model.Save(dir + "/m.ppknn");
+  const KnnModel loaded = KnnModel::Load(dir + "/m.ppknn");
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(loaded.metadata().ensemble.has_value());
+  ASSERT_EQ(loaded.traits().size(), rows.rows());
+  const auto a =
+      PredictPower(model, rows.features, rows.rows(), &rows.traits, false);
+  const auto b =
+      PredictPower(loaded, rows.features, rows.rows(), &rows.traits, false);
+  for (size_t i = 0; i < rows.rows(); ++i) {
+    // Same code on the same bytes: exact by construction.
+    EXPECT_EQ(a[i].value, b[i].value) << i;
+    EXPECT_EQ(a[i].explanation, b[i].explanation) << i;
+  }
+}
+
+}  // namespace
+}  // namespace podpower::model
