@@ -42,9 +42,9 @@ step "4. encode: fit on the simulated specs (hashed text block), then transform"
 step "5. join: features with labels" \
   "$BIN" join --features "$OUT/features.parquet" --labels "$OUT/kepler_labels.parquet" \
   --out "$OUT/train_rows.parquet"
-step "6. train: KNN with a calibrated 80% interval" \
+step "6. train: the default model with a calibrated 80% interval" \
   "$BIN" train --train "$OUT/train_rows.parquet" --aggregate --out "$OUT/model.ppknn"
-step "7. evaluate: KNN vs baselines, seen/unseen families, interval coverage" \
+step "7. evaluate: the model, its candidates and the baselines, seen/unseen families, interval coverage" \
   "$BIN" evaluate --train "$OUT/train_rows.parquet" --aggregate \
   --requests "$OUT/sim/inference_requests.ndjson" --report "$OUT/report.html"
 if ls "$ROOT"/examples/manifests/*.yaml >/dev/null 2>&1; then

@@ -23,7 +23,7 @@ step "2. encode: one feature vector per spec" \
 step "3. join: features with the Kepler energy labels measured on that cluster" \
   "$BIN" join --features "$OUT/features.parquet" --labels "$DATA/kepler_labels.parquet" \
   --out "$OUT/train_rows.parquet"
-step "4. train: KNN, grouped cross-validation by workload, labels averaged per spec" \
+step "4. train: the default model (KNN, KNN per core and simple predictors blended by grouped CV), labels averaged per spec" \
   "$BIN" train --train "$OUT/train_rows.parquet" --target energy_step_j --aggregate \
   --out "$OUT/model.ppknn"
 step "5. collect: the example manifests as InferenceRequest records" \
