@@ -87,6 +87,9 @@ std::string Metrics::Render() const {
         fmt::format("podpower_http_request_duration_seconds_count{{{}}} {}\n",
                     labels, s.count);
   }
+  family("podpower_requests_in_flight", "gauge",
+         "Requests read and being handled now.");
+  out += fmt::format("podpower_requests_in_flight {}\n", in_flight_.load());
   family("podpower_predictions_total", "counter",
          "Workloads predicted, over all endpoints.");
   out += fmt::format("podpower_predictions_total {}\n", predictions_.load());

@@ -42,6 +42,10 @@ class Metrics {
       0.025,  0.05,    0.1,    0.25,  0.5,    1,     5};
 
   void ObserveRequest(const std::string& endpoint, int code, double seconds);
+  // Requests read and being handled (gauge podpower_requests_in_flight).
+  void RequestStarted() { ++in_flight_; }
+  void RequestFinished() { --in_flight_; }
+  uint64_t in_flight() const { return in_flight_.load(); }
   void AddPredictions(uint64_t n) { predictions_ += n; }
   void SetModel(const ModelInfo& info);
   void ObserveReload(bool ok);
@@ -70,6 +74,7 @@ class Metrics {
   std::atomic<uint64_t> predictions_{0};
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> batched_{0};
+  std::atomic<uint64_t> in_flight_{0};
 };
 
 // Escapes a label value for the text format (backslash, quote, newline).

@@ -208,16 +208,19 @@ void Server::Watch() {
 
 void Server::Route() {
   httplib::Server& s = *http_;
-  s.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    request_start = Clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  s.set_pre_routing_handler(
+      [this](const httplib::Request&, httplib::Response&) {
+        request_start = Clock::now();
+        metrics_.RequestStarted();
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
   s.set_logger([this](const httplib::Request& req,
                       const httplib::Response& res) {
     double seconds = 0;
     if (request_start != Clock::time_point{}) {
       seconds =
           std::chrono::duration<double>(Clock::now() - request_start).count();
+      metrics_.RequestFinished();
     }
     request_start = {};
     metrics_.ObserveRequest(EndpointName(req.path), res.status, seconds);

@@ -421,7 +421,15 @@ TEST_F(ServerTest, stop_lets_a_request_in_flight_finish) {
     r.timeout = std::chrono::seconds(60);
     return client_.Do(r);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Stop only once the server has read the request and is working on it (a
+  // fixed sleep raced the request's arrival on a loaded machine).
+  for (int i = 0; i < 60000 && server.metrics().in_flight() == 0; ++i) {
+    ASSERT_NE(in_flight.wait_for(std::chrono::milliseconds(0)),
+              std::future_status::ready)
+        << "the batch finished before Stop(): make it larger";
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(server.metrics().in_flight(), 1u);
   server.Stop();
   auto response = in_flight.get();
   EXPECT_EQ(response.status, 200) << response.body;
