@@ -143,6 +143,28 @@ SimpleFit SimpleFit::Fit(const std::vector<double>& labels,
   }
   for (auto& [family, values] : intensities)
     f.family_intensity[family] = Median(std::move(values));
+  // Where a family shows at least two sizes, its own line: its own idle part
+  // and watts per core, instead of the cluster's idle.
+  std::map<std::string, std::vector<size_t>> members;
+  for (size_t i : index) {
+    if (!traits[i].family.empty() && traits[i].cpu_cores > 0 &&
+        traits[i].gpus == 0)
+      members[traits[i].family].push_back(i);
+  }
+  for (const auto& [family, rows] : members) {
+    std::set<double> sizes;
+    double smallest = labels[rows.front()];
+    for (size_t i : rows) {
+      sizes.insert(traits[i].cpu_cores);
+      smallest = std::min(smallest, labels[i]);
+    }
+    if (rows.size() < 3 || sizes.size() < 2) continue;
+    double a = 0, b = 0, c = 0;
+    FitLine(labels, traits, rows, &a, &b, &c);
+    if (!(b > 0)) continue;
+    f.family_idle[family] = std::clamp(a, 0.0, std::max(0.0, smallest));
+    f.family_intensity[family] = b;
+  }
   return f;
 }
 
@@ -155,7 +177,9 @@ double SimpleFit::FamilyPerCore(const WorkloadTraits& query) const {
   auto it = family_intensity.find(query.family);
   if (it == family_intensity.end() || !(query.cpu_cores > 0) || query.gpus > 0)
     return FamilyMedian(query);
-  return idle + it->second * query.cpu_cores;
+  auto own_idle = family_idle.find(query.family);
+  return (own_idle == family_idle.end() ? idle : own_idle->second) +
+         it->second * query.cpu_cores;
 }
 
 double SimpleFit::ResourceLine(const WorkloadTraits& query) const {

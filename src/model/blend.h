@@ -9,9 +9,11 @@
 //                  the idle part: transfers between sizes of one software;
 //   family median  the median label of the training rows of the same image
 //                  family (the global median for an unseen family);
-//   family per core  the family's median intensity (label above idle per
-//                  requested core) times the workload's own cores, plus idle
-//                  (the family median where either is unknown);
+//   family per core  the family's own line (idle + watts per core, least
+//                  absolute deviations) where its rows show two sizes, else
+//                  its median intensity (label above idle per requested core)
+//                  times the workload's own cores plus the cluster's idle
+//                  (the family median where neither is known);
 //   resource line  least absolute deviations a + b·cores + c·GPUs;
 //   global median  the median training label.
 // A blend is a weight per candidate, non-negative and summing to 1, fitted on
@@ -53,6 +55,9 @@ struct SimpleFit {
   // Median (label − idle)⁺ / cores over a family's rows that request CPU
   // and no GPU.
   std::map<std::string, double> family_intensity;
+  // A family's own idle part, where its rows show two or more sizes (then
+  // family_intensity is the slope of its own least-absolute-deviations line).
+  std::map<std::string, double> family_idle;
   double line_a = 0, line_b = 0, line_c = 0;  // a + b·cores + c·GPUs
   // Watts (target units) a workload draws whatever its size: the resource
   // line's intercept, clipped to [0, 10th percentile of the labels] so it

@@ -81,9 +81,13 @@ std::string Explain(const Prediction& p, const WorkloadTraits& query,
                          Number(simple.idle), Number(p.candidates[c]));
     } else if (static_cast<Candidate>(c) == Candidate::kFamilyPerCore &&
                query.cpu_cores > 0 && family != simple.family_intensity.end()) {
-      out += fmt::format("({}/core × {} cores + {} idle = {})",
-                         Number(family->second), Number(query.cpu_cores),
-                         Number(simple.idle), Number(p.candidates[c]));
+      const auto own_idle = simple.family_idle.find(query.family);
+      out += fmt::format(
+          "({}/core × {} cores + {} idle = {})", Number(family->second),
+          Number(query.cpu_cores),
+          Number(own_idle == simple.family_idle.end() ? simple.idle
+                                                      : own_idle->second),
+          Number(p.candidates[c]));
     } else {
       out += Number(p.candidates[c]);
     }

@@ -98,6 +98,7 @@ void KnnModel::Save(const std::string& path) const {
         {"global_median", e.simple.global_median},
         {"family_median", e.simple.family_median},
         {"family_intensity", e.simple.family_intensity},
+        {"family_idle", e.simple.family_idle},
         {"line", {e.simple.line_a, e.simple.line_b, e.simple.line_c}},
         {"idle", e.simple.idle}};
   } else {
@@ -281,6 +282,8 @@ KnnModel KnnModel::Load(const std::string& path) {
           e.at("family_median").get<std::map<std::string, double>>();
       ensemble.simple.family_intensity =
           e.at("family_intensity").get<std::map<std::string, double>>();
+      ensemble.simple.family_idle =
+          e.at("family_idle").get<std::map<std::string, double>>();
       const auto line = e.at("line").get<std::array<double, 3>>();
       ensemble.simple.line_a = line[0];
       ensemble.simple.line_b = line[1];
