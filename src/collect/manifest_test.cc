@@ -339,17 +339,7 @@ TEST(Manifest, record_from_object_rejects_non_workloads) {
 }
 
 // The classic "billion laughs": 342 bytes whose aliases expand to 9^9 strings.
-const char* kBillionLaughs =
-    R"(a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-)";
+const std::string kBillionLaughs = podpower::testing::BillionLaughsYaml();
 
 TEST(Manifest, billion_laughs_is_refused_as_excessive_aliasing) {
   const std::string error =

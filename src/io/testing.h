@@ -31,6 +31,24 @@ namespace podpower::testing {
 // A fresh private folder (io/temp_dir.h); the caller removes it.
 using io::MakeTempDir;
 
+// The classic "billion laughs": nine lines of YAML (342 bytes unindented)
+// whose aliases expand to 9^9 strings, each line prefixed with `indent` so it
+// can sit under a key. Parsers must refuse it without expanding it.
+inline std::string BillionLaughsYaml(const std::string& indent = "") {
+  std::string out = indent + "a: &a [";
+  for (int i = 0; i < 9; ++i) out += i ? ",\"lol\"" : "\"lol\"";
+  out += "]\n";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    out += indent + c + ": &" + c + " [";
+    for (int i = 0; i < 9; ++i) {
+      if (i) out += ",";
+      out += std::string("*") + static_cast<char>(c - 1);
+    }
+    out += "]\n";
+  }
+  return out;
+}
+
 // The whole file's bytes; "" when it cannot be opened (the test's comparison
 // then fails and shows what was expected).
 inline std::string ReadFile(const std::string& path) {

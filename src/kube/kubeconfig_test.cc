@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "io/error.h"
+#include "io/testing.h"
 #include "kube/credentials.h"
 
 // ExecConfig is built with designated initializers; omitted fields keep their
@@ -176,18 +177,8 @@ TEST_F(KubeconfigTest, unreadable_or_missing_file_is_one_line_error) {
 // A working kubeconfig (kSecond) with the "billion laughs" in a field nothing
 // reads: nine lines whose aliases expand to 9^9 strings.
 std::string WithBillionLaughs() {
-  return std::string(kSecond) +
-         R"(preferences:
-  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-  g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-  h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-  i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-)";
+  return std::string(kSecond) + "preferences:\n" +
+         podpower::testing::BillionLaughsYaml("  ");
 }
 
 TEST_F(KubeconfigTest, billion_laughs_is_refused_as_excessive_aliasing) {

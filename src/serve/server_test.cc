@@ -16,6 +16,7 @@
 #include "collect/manifest.h"
 #include "http/client.h"
 #include "io/error.h"
+#include "io/testing.h"
 #include "serve/test_fixture.h"
 #include "serve/watts.h"
 
@@ -235,17 +236,7 @@ TEST_F(ServerTest, bad_input_gets_a_json_reason_and_4xx) {
 TEST_F(ServerTest, billion_laughs_yaml_is_refused_with_400) {
   // 342 bytes whose aliases expand to 9^9 strings: refused by the manifest
   // reader's node budget, not built.
-  const std::string bomb =
-      R"(a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-)";
+  const std::string bomb = podpower::testing::BillionLaughsYaml();
   Start();
   for (const char* path : {"/predict/from-yaml", "/infer/from-yaml"}) {
     auto response = Post(path, bomb);
