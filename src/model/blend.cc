@@ -188,7 +188,7 @@ double SimpleFit::ResourceLine(const WorkloadTraits& query) const {
 
 PerCoreValue KnnPerCore(double knn_value, const std::vector<size_t>& rows,
                         const std::vector<double>& weights,
-                        const std::vector<double>& labels,
+                        std::span<const double> labels,
                         const std::vector<WorkloadTraits>& traits,
                         const WorkloadTraits& query, double idle) {
   PerCoreValue out;

@@ -24,6 +24,7 @@
 #include <array>
 #include <cstddef>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -88,7 +89,7 @@ struct PerCoreValue {
 };
 PerCoreValue KnnPerCore(double knn_value, const std::vector<size_t>& rows,
                         const std::vector<double>& weights,
-                        const std::vector<double>& labels,
+                        std::span<const double> labels,
                         const std::vector<WorkloadTraits>& traits,
                         const WorkloadTraits& query, double idle);
 

@@ -116,7 +116,6 @@ CandidatePredictions PredictCandidates(
   out.knn = knn.PredictBatch(queries, count, /*with_neighbours=*/true);
   out.values.resize(count);
   out.per_core.resize(count);
-  const std::vector<double> labels(knn.labels().begin(), knn.labels().end());
   std::vector<size_t> rows;
   std::vector<double> weights;
   for (size_t q = 0; q < count; ++q) {
@@ -127,8 +126,8 @@ CandidatePredictions PredictCandidates(
       rows.push_back(n.row);
       weights.push_back(n.weight);
     }
-    out.per_core[q] = KnnPerCore(p.value, rows, weights, labels, knn.traits(),
-                                 traits[q], simple.idle);
+    out.per_core[q] = KnnPerCore(p.value, rows, weights, knn.labels(),
+                                 knn.traits(), traits[q], simple.idle);
     CandidateValues& v = out.values[q];
     v[static_cast<size_t>(Candidate::kKnn)] = p.value;
     v[static_cast<size_t>(Candidate::kKnnPerCore)] = out.per_core[q].value;
