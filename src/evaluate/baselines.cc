@@ -19,13 +19,6 @@ std::string BaselineName(Baseline baseline) {
   }
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  if (n == 0) return 0;
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 std::vector<double> PredictBaseline(Baseline baseline, const BaselineInputs& in,
                                     const std::vector<size_t>& train,
                                     const std::vector<size_t>& test) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "model/metrics.h"
+
 namespace podpower::evaluate {
 
 enum class Baseline { kTrainingMean, kTrainingMedian, kFamilyMedian, kCpuLine };
@@ -34,7 +36,8 @@ std::vector<double> PredictBaseline(Baseline baseline,
                                     const std::vector<size_t>& train,
                                     const std::vector<size_t>& test);
 
-double Median(std::vector<double> values);
+// numpy's median (model/metrics.h), shared with the default model.
+using model::Median;
 
 }  // namespace podpower::evaluate
 

@@ -114,6 +114,22 @@ std::vector<GroupScores> ScoresBy(const Evaluation& e, const SchemeResult& s,
   return out;
 }
 
+// The blend's candidates as evaluate shows them, in display order after the
+// model itself (methods[1 + i] is kShownCandidates[i]); the training mean
+// follows them.
+struct ShownCandidate {
+  model::Candidate candidate;
+  const char* name;
+  bool baseline;
+};
+constexpr ShownCandidate kShownCandidates[] = {
+    {model::Candidate::kKnn, "KNN", false},
+    {model::Candidate::kKnnPerCore, "KNN per core + idle", false},
+    {model::Candidate::kFamilyPerCore, "family per core + idle", false},
+    {model::Candidate::kFamilyMedian, "per-family median", true},
+    {model::Candidate::kResourceLine, "resource line (cores, GPUs)", true},
+    {model::Candidate::kGlobalMedian, "training median", true}};
+
 // The methods of a scheme, in display order: the model `train` builds, the
 // blend's other candidates, then the baselines.
 void AddMethods(const Evaluation& e, SchemeResult* s, size_t n) {
@@ -127,12 +143,10 @@ void AddMethods(const Evaluation& e, SchemeResult* s, size_t n) {
   };
   if (UsesDefault(e)) {
     add("podpower default (nested CV)", false);
-    add(knn_name, false);
-    add("KNN per core + idle", false);
-    add("family per core + idle", false);
-    add("per-family median", true);
-    add("resource line (cores, GPUs)", true);
-    add("training median", true);
+    for (const auto& shown : kShownCandidates) {
+      add(shown.candidate == model::Candidate::kKnn ? knn_name : shown.name,
+          shown.baseline);
+    }
     add("training mean", true);
   } else {
     add(knn_name, false);
@@ -196,16 +210,10 @@ SchemeResult RunScheme(const Evaluation& e, std::string name,
       predicted[t] = p.value;
       s.methods[0].predictions[i] = p.value;
       if (blend) {
-        using model::Candidate;
-        const auto c = [&](Candidate k) {
-          return p.candidates[static_cast<size_t>(k)];
-        };
-        s.methods[1].predictions[i] = c(Candidate::kKnn);
-        s.methods[2].predictions[i] = c(Candidate::kKnnPerCore);
-        s.methods[3].predictions[i] = c(Candidate::kFamilyPerCore);
-        s.methods[4].predictions[i] = c(Candidate::kFamilyMedian);
-        s.methods[5].predictions[i] = c(Candidate::kResourceLine);
-        s.methods[6].predictions[i] = c(Candidate::kGlobalMedian);
+        for (size_t k = 0; k < std::size(kShownCandidates); ++k) {
+          s.methods[1 + k].predictions[i] =
+              p.candidates[static_cast<size_t>(kShownCandidates[k].candidate)];
+        }
       }
       s.label_std[i] = p.label_std;
       s.decided_by_tie[i] = p.decided_by_tie;
@@ -218,7 +226,8 @@ SchemeResult RunScheme(const Evaluation& e, std::string name,
       const auto mean =
           PredictBaseline(Baseline::kTrainingMean, inputs, train, test);
       for (size_t t = 0; t < test.size(); ++t)
-        s.methods[7].predictions[test[t]] = mean[t];
+        s.methods[1 + std::size(kShownCandidates)].predictions[test[t]] =
+            mean[t];
     } else {
       for (size_t m = 0; m < std::size(kBaselines); ++m) {
         const auto b = PredictBaseline(kBaselines[m], inputs, train, test);
