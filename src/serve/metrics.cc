@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "io/version.h"
+
 namespace podpower::serve {
 
 std::string EscapeLabelValue(const std::string& value) {
@@ -58,6 +60,10 @@ std::string Metrics::Render() const {
   auto family = [&](const char* name, const char* type, const char* help) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
   };
+  family("podpower_build_info", "gauge",
+         "The podpower build serving; always 1.");
+  out += fmt::format("podpower_build_info{{version=\"{}\",commit=\"{}\"}} 1\n",
+                     EscapeLabelValue(Version()), EscapeLabelValue(Commit()));
   family("podpower_http_requests_total", "counter",
          "HTTP requests answered, by endpoint and status code.");
   for (const auto& [key, s] : requests_) {
