@@ -276,7 +276,8 @@ void SamplesChunked(
   const int64_t s = std::llround(start * 1000.0);
   const int64_t last =
       GridPoints(start, end, step) - 1;  // index of the last grid point
-  int64_t piece_from_ms = std::llround(std::min(from, start) * 1000.0);
+  const int64_t first_from_ms = std::llround(std::min(from, start) * 1000.0);
+  int64_t piece_from_ms = first_from_ms;
   for (int64_t index = 0;;) {
     double want = seconds_for ? seconds_for() : kMaxStepsPerQuery * step;
     int64_t steps = std::clamp<int64_t>(
@@ -292,6 +293,22 @@ void SamplesChunked(
         FormatDuration(std::max<double>(0.001, piece_end - piece_start));
     QueryResult result =
         client.Instant(selector + "[" + range + "]", piece_end);
+    if (piece_from_ms == first_from_ms) {
+      // The first piece is left-open, (from, ...]: Prometheus 2.x would also
+      // return a sample exactly at `from`, Prometheus 3.x and VictoriaMetrics
+      // would not, and a counter whose last sample sat there (a pod that ended
+      // `start - from` before the range) would be a pod for one server and not
+      // for the other. Later pieces' left edges are samples already seen.
+      for (Series& series : result.series) {
+        auto& v = series.samples;
+        v.erase(std::remove_if(
+                    v.begin(), v.end(),
+                    [&](const Sample& x) { return x.ts <= piece_start; }),
+                v.end());
+      }
+      std::erase_if(result.series,
+                    [](const Series& x) { return x.samples.empty(); });
+    }
     on_piece(piece_start, piece_end, std::move(result));
     if (next >= last) break;
     piece_from_ms = piece_end_ms;

@@ -117,14 +117,17 @@ void RangeChunked(
     const std::function<void(const Chunk&, QueryResult&&)>& on_chunk);
 
 // Raw samples of `selector` (a plain series selector such as `up{job="x"}`) in
-// [from, end]; the first piece runs from `from` (<= start, to see each
-// counter's value before the range) to a grid point, fetched as instant queries
-// of the range selector `selector[<len>]` over consecutive pieces that end on
-// the grid start + i*step, each at most 11,000 steps long. `seconds_for` is
-// asked before each piece how long it may be (callers bound the samples per
-// request); it is rounded down to whole steps (at least one). Prometheus 2.x
-// includes a sample exactly at a piece's left edge, 3.x does not: `on_piece`
-// must drop samples it has already seen (EnergySteps does, by timestamp).
+// (from, end], whatever the server (a sample exactly at `from` is dropped, as
+// Prometheus 3.x and VictoriaMetrics leave it out and 2.x does not; a series
+// left without samples is dropped); the first piece runs from `from` (<= start,
+// to see each counter's value before the range) to a grid point, fetched as
+// instant queries of the range selector `selector[<len>]` over consecutive
+// pieces that end on the grid start + i*step, each at most 11,000 steps long.
+// `seconds_for` is asked before each piece how long it may be (callers bound
+// the samples per request); it is rounded down to whole steps (at least one).
+// At later pieces' left edges Prometheus 2.x returns the edge sample again, 3.x
+// does not: `on_piece` must drop samples it has already seen (EnergySteps does,
+// by timestamp).
 void SamplesChunked(
     const Client& client, const std::string& selector, double from,
     double start, double end, double step,
