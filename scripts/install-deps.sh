@@ -6,7 +6,7 @@
 #                                     python3, curl (scripts/demo*.sh, tests/e2e/prometheus-*.sh)
 #   scripts/install-deps.sh --test    everything `make test` needs (the default, also with no argument):
 #                                     --demo + GoogleTest, Google Benchmark, clang-format, the Python
-#                                     oracles (sklearn, PyTorch), etcd, wrk, Chromium
+#                                     oracles (sklearn, PyTorch), etcd, VictoriaMetrics, wrk, Chromium
 #   scripts/install-deps.sh --list [--build|--demo|--test]   print that mode's Debian packages, install nothing
 # Idempotent: when everything is present it checks and exits in well under a second.
 # Environment: PODPOWER_SKIP_APT=1 skips the apt step (for machines managed otherwise).
@@ -22,10 +22,11 @@ BUILD_PKGS=(cmake ninja-build g++ pkg-config libcurl4-openssl-dev nlohmann-json3
 # Run the demo: prometheus (ships promtool too), python3 (a JSON read, a free port), curl (readiness).
 DEMO_PKGS=(prometheus python3 curl)
 # Build and run every test and benchmark: test libraries, the format check, Python oracles, real
-# servers (etcd for kube-apiserver; tests/e2e/kube-up.sh installs its Go toolchain itself), a load
-# generator and a browser for the report.
+# servers (etcd for kube-apiserver; tests/e2e/kube-up.sh installs its Go toolchain itself;
+# VictoriaMetrics for labels against a second metrics store), a load generator and a browser for
+# the report.
 TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3-sklearn python3-numpy
-  python3-torch etcd-server etcd-client wrk chromium)
+  python3-torch etcd-server etcd-client victoria-metrics wrk chromium)
 
 mode="test"
 list=0

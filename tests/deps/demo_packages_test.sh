@@ -46,7 +46,7 @@ declare -A WHY=(
 )
 # Needed by `make test` only; the issue names the first five.
 TEST_ONLY=(python3-torch chromium etcd-server etcd-client golang-go libgtest-dev libgmock-dev
-  libbenchmark-dev clang-format python3-sklearn python3-numpy wrk)
+  libbenchmark-dev clang-format python3-sklearn python3-numpy wrk victoria-metrics)
 # CMake packages every Debian system has (libc6 is essential).
 BASE_CMAKE=(Threads)
 
