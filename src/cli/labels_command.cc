@@ -63,7 +63,11 @@ void Run(const LabelsFlags& f) {
   for (const auto& h : f.headers) {
     size_t colon = h.find(':');
     if (colon == std::string::npos || colon == 0) {
-      throw Error("--header: expected 'Name: value', got '" + h + "'");
+      // The argument is not echoed: a mistyped 'Authorization=Bearer ...'
+      // would print the token.
+      throw Error(
+          "--header: expected 'Name: value', got an argument without a name "
+          "before ':' (not shown, it may hold a credential)");
     }
     size_t value = h.find_first_not_of(' ', colon + 1);
     o.prom.headers.emplace_back(

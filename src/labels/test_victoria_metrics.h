@@ -59,6 +59,7 @@ class TestVictoriaMetrics {
   std::string url() const {
     return "http://127.0.0.1:" + std::to_string(port_);
   }
+  int port() const { return port_; }
 
  private:
   // Stops the server (by pid) and removes the folder; safe to call twice.
