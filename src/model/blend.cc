@@ -261,59 +261,70 @@ BlendWeights FitBlend(const std::vector<CandidateValues>& predictions,
     for (size_t i = 0; i < n; ++i)
       scale[i] = 1 / (std::fabs(truth[i]) + epsilon);
   }
-  // Start from the best simple predictor (a median or the line), chosen by
-  // out-of-fold relative error: three candidates that cannot overfit much, and
-  // the baselines the blend must not lose to.
-  {
-    double best_mae = 0;
-    for (Candidate c : {Candidate::kGlobalMedian, Candidate::kFamilyMedian,
-                        Candidate::kResourceLine}) {
-      const size_t k = static_cast<size_t>(c);
-      if (!available[k]) continue;
-      double mae = 0;
-      for (size_t i = 0; i < n; ++i)
-        mae += scale[i] * std::fabs(predictions[i][k] - truth[i]);
-      if (k == fallback || mae < best_mae) {
-        best_mae = mae;
-        best.w = {};
-        best.w[k] = 1;
-      }
-    }
-  }
-  std::vector<double> group_sum(group_count);
+  // Every group weighs the same (rows of one workload or family are not
+  // independent evidence, and a family with many workloads must not set the
+  // weights for all the others): a row's weight is 1 / (its group's rows ×
+  // groups), so weighted sums are means of group means.
   std::vector<size_t> group_rows(group_count, 0);
   for (size_t i = 0; i < n; ++i) ++group_rows[group_of[i]];
+  for (size_t i = 0; i < n; ++i)
+    scale[i] /= static_cast<double>(group_rows[group_of[i]] * group_count);
+  std::vector<double> group_change(group_count);
   std::vector<double> current(n), trial_error(n);
   for (size_t i = 0; i < n; ++i)
     current[i] = scale[i] * std::fabs(best.Apply(predictions[i]) - truth[i]);
   // A move must beat the noise, not just the current weights: the mean
-  // change of the relative errors must be below minus one standard error of
-  // that change (paired, over groups). Out-of-fold errors of a candidate that
-  // adds nothing still differ from the median's by chance, and following
-  // chance is how a blend loses to a median on new data.
-  const auto significant = [&](const std::vector<double>& errors) {
-    std::fill(group_sum.begin(), group_sum.end(), 0.0);
-    double mean = 0;
+  // change of the relative errors (over groups) must be below minus
+  // kBlendMoveStandardErrors standard errors of that change. Out-of-fold
+  // errors of a candidate that adds nothing still differ from the median's by
+  // chance, and each pass tries some thirty moves: at one standard error about
+  // one in six useless moves would pass, and following chance is how a blend
+  // loses to a median on new data.
+  const auto better = [&](const std::vector<double>& errors,
+                          const std::vector<double>& than, double z) {
+    std::fill(group_change.begin(), group_change.end(), 0.0);
+    double mean = 0;  // mean over groups of the group's mean change
     for (size_t i = 0; i < n; ++i) {
-      group_sum[group_of[i]] += errors[i] - current[i];
-      mean += errors[i] - current[i];
+      group_change[group_of[i]] += errors[i] - than[i];
+      mean += errors[i] - than[i];
     }
-    mean /= static_cast<double>(n);
-    // Standard error of the mean change, from the groups' mean changes.
+    // group_change[g] is the group's mean change / group_count.
     double var = 0;
-    double group_mean = 0;
-    for (size_t g = 0; g < group_count; ++g)
-      group_mean += group_sum[g] / static_cast<double>(group_rows[g]);
-    group_mean /= static_cast<double>(group_count);
     for (size_t g = 0; g < group_count; ++g) {
       const double d =
-          group_sum[g] / static_cast<double>(group_rows[g]) - group_mean;
+          group_change[g] * static_cast<double>(group_count) - mean;
       var += d * d;
     }
     const double se = std::sqrt(var / static_cast<double>(group_count - 1) /
                                 static_cast<double>(group_count));
-    return mean < 0 && mean < -se;
+    return mean < 0 && mean < -z * se;
   };
+  // Start from the best simple predictor: the global median, replaced by the
+  // family median or the resource line when one of them beats it beyond the
+  // noise (the better of the two when both do). These cannot overfit much and
+  // are the baselines the blend must not lose to; a start taken on a chance
+  // difference already loses to the median on new data.
+  {
+    const std::vector<double> median_error = current;
+    double best_error = 0;
+    for (size_t i = 0; i < n; ++i) best_error += current[i];
+    for (Candidate c : {Candidate::kFamilyMedian, Candidate::kResourceLine}) {
+      const size_t k = static_cast<size_t>(c);
+      if (!available[k]) continue;
+      double error = 0;
+      for (size_t i = 0; i < n; ++i) {
+        trial_error[i] = scale[i] * std::fabs(predictions[i][k] - truth[i]);
+        error += trial_error[i];
+      }
+      if (error < best_error &&
+          better(trial_error, median_error, kBlendStartStandardErrors)) {
+        best_error = error;
+        best.w = {};
+        best.w[k] = 1;
+        current = trial_error;
+      }
+    }
+  }
   for (double step = 0.5; step >= 1.0 / 64; step /= 2) {
     for (bool improved = true; improved;) {
       improved = false;
@@ -327,7 +338,7 @@ BlendWeights FitBlend(const std::vector<CandidateValues>& predictions,
           for (size_t i = 0; i < n; ++i)
             trial_error[i] =
                 scale[i] * std::fabs(trial.Apply(predictions[i]) - truth[i]);
-          if (significant(trial_error)) {
+          if (better(trial_error, current, kBlendMoveStandardErrors)) {
             best = trial;
             current.swap(trial_error);
             improved = true;

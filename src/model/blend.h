@@ -101,18 +101,24 @@ struct BlendWeights {
 };
 
 // Weights lowering the mean relative error |ŷ − y| / (|y| + ε) of the blend
-// against `truth` (ε = 5% of the median |y|) over the simplex: from the best
-// of the simple predictors (global median, family median, resource line),
-// coordinate moves of halving size (1/2 .. 1/64) between candidates, each
-// taken only when it lowers the mean relative error by more than one standard
-// error of the paired change, so chance differences do not move weight.
-// Deterministic. Candidates marked unavailable keep weight 0. Empty input: all
-// weight to the global median. `groups` (one per row, e.g. the workload) makes
-// the standard error one of group means: rows of one workload are not
-// independent evidence. Empty: every row is its own group. Fewer than
-// kMinBlendGroups groups: no move at all (the global median), since so few
-// cannot tell candidates apart.
+// against `truth` (ε = 5% of the median |y|) over the simplex. `groups` (one
+// per row, e.g. the workload or the family) make every group weigh the same
+// and the evidence one of group means: rows of one workload are not
+// independent evidence, and a family with many workloads must not set the
+// weights for all others. Empty: every row is its own group. The start is
+// the global median, replaced by the family median or the resource line when
+// it beats the median by more than kBlendStartStandardErrors standard errors
+// of the paired change; then coordinate moves of halving size (1/2 .. 1/64)
+// between candidates, each taken only when it lowers the error by more than
+// kBlendMoveStandardErrors standard errors (some thirty moves are tried per
+// pass: at one standard error, one useless move in six would pass). So chance
+// differences in out-of-fold errors do not move weight, and the blend falls
+// back to the baselines it must not lose to. Deterministic. Candidates marked
+// unavailable keep weight 0. Empty input, or fewer than kMinBlendGroups
+// groups: the global median (so few cannot tell candidates apart).
 constexpr size_t kMinBlendGroups = 8;
+constexpr double kBlendMoveStandardErrors = 2;
+constexpr double kBlendStartStandardErrors = 1;
 constexpr std::array<bool, kCandidateCount> kAllCandidates{true, true, true,
                                                            true, true, true};
 BlendWeights FitBlend(
