@@ -74,6 +74,19 @@ if [ "${#missing[@]}" -gt 0 ] && [ "${PODPOWER_SKIP_APT:-0}" != 1 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts these servers as system services on install (Prometheus on :9090, etcd on :2379,
+  # VictoriaMetrics on :8428). podpower only runs them itself, on free loopback ports: the ones
+  # this run installed are stopped and disabled again, so installing test tools starts no daemons.
+  if [ -d /run/systemd/system ]; then
+    for p in "${missing[@]}"; do
+      case "$p" in
+        prometheus | etcd-server | victoria-metrics)
+          unit=${p%-server}
+          $SUDO systemctl disable --now "$unit" >/dev/null 2>&1 || true
+          ;;
+      esac
+    done
+  fi
 fi
 
 # DuckDB 1.4.4 C library + header from the npm registry (Debian has no DuckDB), checked by sha256.
