@@ -6,8 +6,9 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 WERROR     ?= ON
 CMAKE_FLAGS = -G Ninja -DPODPOWER_WERROR=$(WERROR)
+PREFIX     ?= /usr/local
 
-.PHONY: all deps build test unit asan demo demo-build bench format format-check clean
+.PHONY: all deps build test unit asan demo demo-build install bench format format-check clean
 
 all: build
 
@@ -48,6 +49,11 @@ demo-build:
 
 demo: demo-build
 	@scripts/demo.sh $(BUILD)/src/cli/podpower
+
+# The binary (built as for the demo when needed), kubectl-podpower (symlink: the kubectl plugin), DuckDB's
+# library in lib/podpower and the man page, under $(DESTDIR)$(PREFIX).
+install: demo-build
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 bench: build
 	@scripts/bench.sh $(BUILD)

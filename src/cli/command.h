@@ -10,6 +10,8 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace podpower::cli {
@@ -23,6 +25,23 @@ struct CommandRegistration {
 
 // All registrations, sorted by order.
 std::vector<std::function<void(CLI::App&)>> RegisteredCommands();
+
+// Run as a kubectl plugin (`kubectl podpower ...` executes a file named
+// kubectl-podpower, often a symlink to podpower), main() names the app
+// kKubectlPluginName; commands may then pick kubectl-like defaults (predict
+// prints a table).
+inline constexpr std::string_view kKubectlPluginName = "kubectl podpower";
+
+// True when argv[0]'s file name is "kubectl-podpower".
+bool InvokedAsKubectlPlugin(std::string_view argv0);
+
+inline bool IsKubectlPlugin(const CLI::App& app) {
+  return app.get_name() == kKubectlPluginName;
+}
+
+// The manual page (roff, man(7)) of `app` and all its subcommands, their
+// --help texts under one heading each, with the version in its header.
+std::string ManPage(const CLI::App& app);
 
 }  // namespace podpower::cli
 

@@ -15,6 +15,7 @@
 #include "io/atomic_file.h"
 #include "io/error.h"
 #include "io/sha256.h"
+#include "io/version.h"
 
 namespace podpower::encode {
 namespace {
@@ -43,6 +44,9 @@ void Encoder::Save(const std::string& path) const {
   nlohmann::ordered_json header;
   header["format"] = "podpower-encoder";
   header["version"] = kVersion;
+  // Which build wrote the file (provenance only: Load ignores these keys).
+  header["podpower_version"] = Version();
+  header["podpower_commit"] = Commit();
   header["fit_records"] = fit_records_;
   header["dim"] = dim();
   header["numeric_features"] = std::vector<std::string>(

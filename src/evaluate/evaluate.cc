@@ -15,6 +15,7 @@
 #include "io/error.h"
 #include "io/parquet.h"
 #include "io/progress.h"
+#include "io/version.h"
 #include "model/default_model.h"
 #include "model/group_kfold.h"
 #include "model/metrics.h"
@@ -603,6 +604,8 @@ std::string EvaluationJson(const Evaluation& e) {
     return j;
   };
   nlohmann::ordered_json j;
+  j["podpower_version"] = Version();  // which build wrote this summary
+  j["podpower_commit"] = Commit();
   j["source"] = e.data.source;
   j["target"] = e.options.target;
   j["rows"] = e.data.rows.rows();

@@ -8,6 +8,8 @@
 #include <numeric>
 #include <set>
 
+#include "io/version.h"
+
 namespace podpower::evaluate {
 namespace {
 
@@ -275,6 +277,9 @@ std::string RenderReport(const Evaluation& e) {
   const std::string unit = Unit(o.target);
   std::string h =
       "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+      "<meta name='generator' content='" +
+      HtmlEscape(VersionLine()) +
+      "'>"
       "<title>podpower model evaluation</title><style>"
       "body{font-family:sans-serif;max-width:1000px;margin:2em auto;"
       "color:#222}table{border-collapse:collapse;margin:1em 0}"
@@ -386,6 +391,8 @@ std::string RenderReport(const Evaluation& e) {
           ? "Image families were unknown (no --requests), so the seen/unseen "
             "split is empty."
           : "");
+  // Which build wrote the report, so a figure quoted from it can be traced.
+  h += "<p><small>Written by " + HtmlEscape(VersionLine()) + ".</small></p>";
   h += "</body></html>\n";
   return h;
 }

@@ -15,6 +15,7 @@
 #include "io/atomic_file.h"
 #include "io/error.h"
 #include "io/sha256.h"
+#include "io/version.h"
 #include "model/knn.h"
 
 namespace podpower::model {
@@ -55,7 +56,11 @@ void KnnModel::Save(const std::string& path) const {
   nlohmann::ordered_json header;
   header["format"] = "podpower-knn";
   header["format_version"] = kVersion;
-  header["created_by"] = "podpower 0.1.0";
+  // Which build wrote the file (provenance only: Load ignores these keys, so
+  // files without them, and v1 files, load as before).
+  header["created_by"] = std::string("podpower ") + Version();
+  header["podpower_version"] = Version();
+  header["podpower_commit"] = Commit();
   header["target"] = metadata_.target;
   header["k"] = options_.k;
   header["metric"] = MetricName(options_.metric);
