@@ -76,9 +76,19 @@ IntervalCalibration CalibrateLogRatioInterval(
     by_kind[kinds[i]].push_back(pooled[i]);
   }
   c.scale = ConformalQuantile(std::move(pooled), level);
+  // A kind with few rows is still not covered by a pooled quantile fitted
+  // mostly on other kinds (its errors may be larger: short Jobs, new
+  // software). Its own conformal quantile is valid once it has enough rows
+  // for one (ceil((n + 1) · level) <= n), but varies much from sample to
+  // sample: the wider of the two.
+  const size_t fewest = static_cast<size_t>(std::ceil(level / (1 - level)));
   for (auto& [kind, scores] : by_kind) {
-    if (scores.size() >= kMinRowsPerKind)
+    if (scores.size() >= kMinRowsPerKind) {
       c.scale_by_kind[kind] = ConformalQuantile(std::move(scores), level);
+    } else if (scores.size() >= fewest) {
+      c.scale_by_kind[kind] =
+          std::max(c.scale, ConformalQuantile(std::move(scores), level));
+    }
   }
   return c;
 }

@@ -6,8 +6,9 @@
 // |ln((y + ε) / (ŷ + ε))| and the interval is [(ŷ + ε)e^-q − ε, (ŷ + ε)e^q − ε]
 // clipped at 0, with q the conformal quantile of the scores. q is calibrated
 // per workload kind where a kind has at least kMinRowsPerKind out-of-fold rows
-// (Mondrian conformal: coverage holds per kind, not just on average), and on
-// all rows otherwise.
+// (Mondrian conformal: coverage holds per kind, not just on average); a kind
+// with fewer rows, but enough for a conformal quantile of its own, gets the
+// wider of that and the pooled q; smaller kinds the pooled q.
 //
 // Version 1 models carry the older additive form: a prediction's interval is
 // value ± scale · (label_std + floor), where label_std is the weighted spread

@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "model/knn.h"
 #include "model/oracle_test_util.h"
@@ -49,6 +51,46 @@ TEST(Interval, stated_80_percent_covers_about_80_percent_of_fresh_data) {
   }
   const double coverage = static_cast<double>(inside) / y2.size();
   EXPECT_NEAR(coverage, 0.8, 0.025);
+}
+
+// A kind with fewer than kMinRowsPerKind rows whose errors are larger than
+// the others' (short Jobs among steady Deployments): the pooled quantile alone
+// would leave most of its rows outside; it gets the wider of the pooled and
+// its own quantile. A kind too small for a conformal quantile of its own
+// (fewer than ceil(level / (1 - level)) = 4 rows at 80%) shares the pooled one.
+TEST(Interval, small_kind_with_larger_errors_gets_its_own_wider_quantile) {
+  std::vector<double> y, p;
+  std::vector<std::string> kinds;
+  for (int i = 0; i < 200; ++i) {  // Deployments: within ±10%
+    p.push_back(100);
+    y.push_back(100 * (1 + 0.1 * ((i % 21) - 10) / 10.0));
+    kinds.push_back("Deployment");
+  }
+  for (int i = 0; i < 12; ++i) {  // Jobs: off by a factor of 2
+    p.push_back(100);
+    y.push_back(i % 2 == 0 ? 200 : 50);
+    kinds.push_back("Job");
+  }
+  for (int i = 0; i < 3; ++i) {
+    p.push_back(100);
+    y.push_back(400);
+    kinds.push_back("CronJob");
+  }
+  const auto c = CalibrateLogRatioInterval(y, p, kinds, 0.8);
+  ASSERT_EQ(c.scale_by_kind.count("Job"), 1u);
+  EXPECT_GT(c.scale_by_kind.at("Job"), c.scale);
+  size_t inside = 0;
+  for (size_t i = 200; i < 212; ++i) {
+    const auto iv = ApplyInterval(c, p[i], 0, kinds[i]);
+    inside += y[i] >= iv.low && y[i] <= iv.high;
+  }
+  EXPECT_EQ(inside, 12u);
+  EXPECT_EQ(c.scale_by_kind.count("CronJob"), 0u);
+  // Where the small kind's errors are smaller, it keeps the pooled width.
+  for (size_t i = 200; i < 212; ++i) y[i] = 100;
+  const auto tight = CalibrateLogRatioInterval(y, p, kinds, 0.8);
+  ASSERT_EQ(tight.scale_by_kind.count("Job"), 1u);
+  EXPECT_EQ(tight.scale_by_kind.at("Job"), tight.scale);
 }
 
 TEST(Interval, level_outside_0_1_is_rejected) {
