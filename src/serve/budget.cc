@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "io/error.h"
+#include "kube/yaml_limits.h"
 
 namespace podpower::serve {
 namespace {
@@ -43,15 +44,29 @@ Budgets ParseBudgets(const std::string& text, const std::string& source) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw Error(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    throw Error(source + ":" + std::to_string(e.mark.line + 1) + ": " +
+                kube::YamlParseReason(e));
   }
+  // The fields below are looked up in the node graph with aliases followed;
+  // refuse a file whose aliases expand without bound (the "billion laughs")
+  // before that, like manifests and kubeconfigs (kube/yaml_limits.h).
+  kube::YamlBudget bounds(text.size(), source);
+  kube::CheckYamlBounds(root, bounds);
   if (!root.IsMap()) {
     throw Error(source +
                 ": expected a mapping with 'namespaces' and/or 'default'");
   }
   Budgets budgets;
+  auto key_of = [&source](const YAML::Node& key) {
+    if (!key.IsScalar()) {
+      throw Error(source + ":" + std::to_string(key.Mark().line + 1) +
+                  ": expected a plain key, got a " +
+                  (key.IsMap() ? "mapping" : "sequence"));
+    }
+    return key.Scalar();
+  };
   for (const auto& entry : root) {
-    const std::string key = entry.first.as<std::string>();
+    const std::string key = key_of(entry.first);
     if (key == "default") {
       budgets.default_watts = Watts(entry.second, source, "default");
     } else if (key == "namespaces") {
@@ -61,7 +76,7 @@ Budgets ParseBudgets(const std::string& text, const std::string& source) {
                     "to watts");
       }
       for (const auto& ns : entry.second) {
-        const std::string name = ns.first.as<std::string>();
+        const std::string name = key_of(ns.first);
         budgets.namespaces[name] =
             Watts(ns.second, source, "namespaces." + name);
       }

@@ -54,6 +54,51 @@ void Metrics::ObserveAdmission(const std::string& decision) {
   ++admissions_[decision];
 }
 
+void Metrics::ObserveAbandoned(const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  ++abandoned_[reason];
+}
+
+std::string RenderConnections(const std::vector<ConnectionStats>& stats) {
+  std::string out;
+  auto family = [&](const char* name, const char* type, const char* help,
+                    auto value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    for (const auto& s : stats) {
+      out += fmt::format("{}{{listener=\"{}\"}} {}\n", name,
+                         EscapeLabelValue(s.listener), value(s));
+    }
+  };
+  family("podpower_connections_open", "gauge", "Connections open now.",
+         [](const ConnectionStats& s) { return s.open; });
+  family("podpower_connections_accepted_total", "counter",
+         "Connections accepted and served.",
+         [](const ConnectionStats& s) { return s.accepted; });
+  family("podpower_connections_refused_total", "counter",
+         "Connections refused at once (503) because the listener had "
+         "--max-connections open.",
+         [](const ConnectionStats& s) { return s.refused; });
+  family("podpower_connections_evicted_total", "counter",
+         "Idle connections closed to make room on the probe listener.",
+         [](const ConnectionStats& s) { return s.evicted; });
+  out +=
+      "# HELP podpower_connections_timed_out_total Connections closed because "
+      "a request header or body did not arrive within --read-timeout.\n"
+      "# TYPE podpower_connections_timed_out_total counter\n";
+  for (const auto& s : stats) {
+    const std::string l = EscapeLabelValue(s.listener);
+    out += fmt::format(
+        "podpower_connections_timed_out_total{{listener=\"{}\",phase="
+        "\"header\"}} {}\n",
+        l, s.header_timeouts);
+    out += fmt::format(
+        "podpower_connections_timed_out_total{{listener=\"{}\",phase="
+        "\"body\"}} {}\n",
+        l, s.body_timeouts);
+  }
+  return out;
+}
+
 std::string Metrics::Render() const {
   std::lock_guard lock(mutex_);
   std::string out;
@@ -125,6 +170,15 @@ std::string Metrics::Render() const {
          "Workloads predicted in those micro-batches.");
   out += fmt::format("podpower_predict_batched_workloads_total {}\n",
                      batched_.load());
+  family("podpower_requests_abandoned_total", "counter",
+         "Requests given up past their time budget (--request-timeout) or "
+         "at shutdown, answered 503.");
+  for (const char* reason : {"deadline", "shutdown"}) {
+    const auto it = abandoned_.find(reason);
+    out +=
+        fmt::format("podpower_requests_abandoned_total{{reason=\"{}\"}} {}\n",
+                    reason, it == abandoned_.end() ? 0 : it->second);
+  }
   family("podpower_admission_reviews_total", "counter",
          "AdmissionReviews answered, by decision.");
   for (const auto& [decision, n] : admissions_) {

@@ -8,6 +8,8 @@
 //   always 1 podpower_model_reloads_total{result="success"|"failure"} counter
 //   podpower_model_last_reload_failed                        gauge 0/1
 //   podpower_admission_reviews_total{decision}               counter
+//   podpower_requests_abandoned_total{reason}                counter
+//   (and the connection families of RenderConnections)
 //   podpower_predict_batches_total, podpower_predict_batched_workloads_total
 //                                   counters (/predict micro-batches,
 //                                   batcher.h)
@@ -24,6 +26,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace podpower::serve {
 
@@ -50,6 +53,9 @@ class Metrics {
   void SetModel(const ModelInfo& info);
   void ObserveReload(bool ok);
   void ObserveAdmission(const std::string& decision);
+  // A request given up past its time budget: reason "deadline" or
+  // "shutdown" (deadline.h).
+  void ObserveAbandoned(const std::string& reason);
   void ObserveBatch(size_t workloads) {
     ++batches_;
     batched_ += workloads;
@@ -67,6 +73,7 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, int>, Series> requests_;
   std::map<std::string, uint64_t> admissions_;
+  std::map<std::string, uint64_t> abandoned_;
   ModelInfo model_;
   uint64_t reload_success_ = 0;
   uint64_t reload_failure_ = 0;
@@ -76,6 +83,25 @@ class Metrics {
   std::atomic<uint64_t> batched_{0};
   std::atomic<uint64_t> in_flight_{0};
 };
+
+// One listener's connections (front.h), for /metrics.
+struct ConnectionStats {
+  std::string listener;  // "api", "health"
+  uint64_t open = 0;
+  uint64_t accepted = 0;
+  uint64_t refused = 0;
+  uint64_t evicted = 0;
+  uint64_t header_timeouts = 0;
+  uint64_t body_timeouts = 0;
+};
+
+// The connection families, to append to Metrics::Render():
+//   podpower_connections_open{listener}                   gauge
+//   podpower_connections_accepted_total{listener}         counter
+//   podpower_connections_refused_total{listener}          counter
+//   podpower_connections_evicted_total{listener}          counter
+//   podpower_connections_timed_out_total{listener,phase}  counter
+std::string RenderConnections(const std::vector<ConnectionStats>& stats);
 
 // Escapes a label value for the text format (backslash, quote, newline).
 std::string EscapeLabelValue(const std::string& value);

@@ -3,7 +3,9 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <openssl/ssl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
@@ -11,6 +13,7 @@
 
 #include "io/error.h"
 #include "serve/api.h"
+#include "serve/deadline.h"
 
 // OpenBLAS's thread switch (weak: absent with another BLAS). The server runs
 // one request per thread; BLAS threads inside each would only fight over the
@@ -37,6 +40,18 @@ std::string EndpointName(const std::string& path) {
 
 // When the current request on this thread started (set before routing).
 thread_local Clock::time_point request_start{};
+
+// cpp-httplib's request parser, router and response writer, run by the front
+// on connections it has read a request from (front.h).
+class Engine : public httplib::Server {
+ public:
+  using httplib::Server::process_request;
+};
+
+// Probes and scrapes: no time budget, answered on the listener for probes.
+bool IsProbePath(const std::string& path) {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics";
+}
 
 void Reply(httplib::Response& res, const ApiResponse& r) {
   res.status = r.status;
@@ -105,44 +120,76 @@ void Server::Start(const ServerOptions& options) {
   if (openblas_set_num_threads != nullptr) openblas_set_num_threads(1);
 
   if (!options_.tls_cert.empty()) {
-    auto https = std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(),
-                                                      options_.tls_key.c_str());
-    if (!https->is_valid()) {
+    tls_ = {SSL_CTX_new(TLS_server_method()), SSL_CTX_free};
+    if (!tls_ ||
+        SSL_CTX_set_min_proto_version(tls_.get(), TLS1_2_VERSION) != 1 ||
+        SSL_CTX_use_certificate_chain_file(tls_.get(),
+                                           options_.tls_cert.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(tls_.get(), options_.tls_key.c_str(),
+                                    SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(tls_.get()) != 1) {
+      tls_.reset();
       throw Error("--tls-cert " + options_.tls_cert + " / --tls-key " +
                   options_.tls_key +
                   ": cannot load the certificate and key (PEM expected)");
     }
-    http_ = std::move(https);
-  } else {
-    http_ = std::make_unique<httplib::Server>();
   }
-  const size_t threads = std::max<size_t>(options_.threads, 1);
-  http_->new_task_queue = [threads] {
-    return new httplib::ThreadPool(threads);
-  };
+  // Writes to a closed peer must fail with EPIPE, not kill the process
+  // (OpenSSL writes with write(2), which has no MSG_NOSIGNAL).
+  ::signal(SIGPIPE, SIG_IGN);
+  http_ = std::make_unique<Engine>();
   http_->set_payload_max_length(options_.max_body_bytes);
-  http_->set_read_timeout(options_.read_timeout);
-  http_->set_write_timeout(options_.write_timeout);
-  // Idle keep-alive connections hold a worker until this timeout, and Stop()
-  // waits for them: short, so a drain takes ~2 s at most beyond the requests.
-  http_->set_keep_alive_max_count(100000);
-  http_->set_keep_alive_timeout(2);
-  http_->set_tcp_nodelay(true);
+  // What the Keep-Alive header announces; the front enforces it.
+  const auto keep_alive_seconds =
+      std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(
+                               options_.keep_alive_timeout)
+                               .count());
+  http_->set_keep_alive_max_count(1000);
+  http_->set_keep_alive_timeout(keep_alive_seconds);
   Route();
 
-  port_ = address.port;
-  if (address.port == 0) {
-    port_ = http_->bind_to_any_port(address.host);
-    if (port_ < 0) port_ = 0;
-  } else if (!http_->bind_to_port(address.host, address.port)) {
-    port_ = 0;
-  }
-  if (port_ == 0) {
+  FrontOptions front;
+  front.read_timeout = options_.read_timeout;
+  front.write_timeout = options_.write_timeout;
+  front.keep_alive_timeout = options_.keep_alive_timeout;
+  front.keep_alive_max_count = 1000;
+  front.workers = std::max<size_t>(options_.threads, 1);
+  front.probe_workers = 2;
+  front.tls = tls_.get();
+  auto* engine = static_cast<Engine*>(http_.get());
+  front_ = std::make_unique<Front>(
+      front, [engine](httplib::Stream& stream, bool close_connection,
+                      bool& connection_closed) {
+        const bool keep = engine->process_request(stream, close_connection,
+                                                  connection_closed, nullptr);
+        RequestDeadline::End();
+        return keep;
+      });
+  try {
+    ListenerOptions api;
+    api.host = address.host;
+    api.port = address.port;
+    api.max_connections = std::max<size_t>(options_.max_connections, 1);
+    api.tls = tls_ != nullptr;
+    api.name = "api";
+    port_ = front_->AddListener(api);
+    if (!options_.health_listen.empty()) {
+      const Address health = ParseListen(options_.health_listen);
+      ListenerOptions probes;
+      probes.host = health.host;
+      probes.port = health.port;
+      probes.max_connections =
+          std::max<size_t>(options_.max_health_connections, 1);
+      probes.evict_idle = true;
+      probes.name = "health";
+      health_port_ = front_->AddListener(probes);
+    }
+  } catch (...) {
+    front_.reset();
     http_.reset();
-    throw Error("--listen " + options_.listen +
-                ": cannot bind (address in use or not local?)");
+    throw;
   }
-  listener_ = std::thread([this] { http_->listen_after_bind(); });
+  front_->Start();
   {
     std::lock_guard lock(watch_mutex_);
     stopping_ = false;
@@ -154,6 +201,10 @@ void Server::Start(const ServerOptions& options) {
                   options_.tls_cert.empty() ? "http" : "https", address.host,
                   port_, store_->Current()->fingerprint,
                   store_->Current()->predictor->target()));
+  if (health_port_ != 0) {
+    Log(fmt::format("probes (/healthz, /readyz, /metrics) on http://{}:{}",
+                    ParseListen(options_.health_listen).host, health_port_));
+  }
 }
 
 void Server::Stop() {
@@ -165,12 +216,18 @@ void Server::Stop() {
   }
   watch_cv_.notify_all();
   if (watcher_.joinable()) watcher_.join();
-  // listen_after_bind() returns once the listening socket is closed and the
-  // thread pool has finished every connection it accepted.
-  http_->stop();
-  if (listener_.joinable()) listener_.join();
+  // Returns once the listeners are closed and every request a worker had
+  // has been answered.
+  front_->Stop();
+  front_.reset();
   http_.reset();
+  tls_.reset();
   Log("stopped");
+}
+
+void Server::BeginShutdown(Clock::time_point abandon_at) {
+  draining_ = true;
+  shutdown_deadline_ = abandon_at.time_since_epoch().count();
 }
 
 ReloadResult Server::Reload() {
@@ -208,12 +265,32 @@ void Server::Watch() {
 
 void Server::Route() {
   httplib::Server& s = *http_;
-  s.set_pre_routing_handler(
-      [this](const httplib::Request&, httplib::Response&) {
-        request_start = Clock::now();
-        metrics_.RequestStarted();
-        return httplib::Server::HandlerResponse::Unhandled;
-      });
+  s.set_pre_routing_handler([this](const httplib::Request& req,
+                                   httplib::Response& res) {
+    request_start = Clock::now();
+    metrics_.RequestStarted();
+    if (IsProbePath(req.path))
+      return httplib::Server::HandlerResponse::Unhandled;
+    if (health_port_ != 0 && req.local_port == health_port_) {
+      Reply(res, ErrorResponse(404, "no endpoint " + req.method + " " +
+                                        req.path + " on the probe listener"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (options_.request_timeout.count() > 0 || shutdown_deadline_ != 0) {
+      // The budget runs from when the front had the request, so time spent
+      // waiting for a worker counts.
+      Clock::time_point received = Front::RequestReceivedAt();
+      if (received == Clock::time_point{}) received = request_start;
+      const auto budget = options_.request_timeout.count() > 0
+                              ? options_.request_timeout
+                              : std::chrono::hours(24 * 365);
+      // Checked by the handlers once the body is read: answering here would
+      // leave the body unread on the connection.
+      RequestDeadline::Begin(received + budget, &shutdown_deadline_,
+                             options_.request_timeout);
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   s.set_logger([this](const httplib::Request& req,
                       const httplib::Response& res) {
     double seconds = 0;
@@ -242,11 +319,16 @@ void Server::Route() {
         Reply(res, ErrorResponse(res.status, reason));
         return httplib::Server::HandlerResponse::Handled;
       }));
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                             std::exception_ptr ep) {
+  s.set_exception_handler([this](const httplib::Request&,
+                                 httplib::Response& res,
+                                 std::exception_ptr ep) {
     std::string reason = "internal error";
     try {
       std::rethrow_exception(ep);
+    } catch (const RequestAbandoned& e) {
+      metrics_.ObserveAbandoned(e.reason());
+      Reply(res, ErrorResponse(503, e.what()));
+      return;
     } catch (const std::exception& e) {
       reason = std::string("internal error: ") + e.what();
     } catch (...) {
@@ -271,10 +353,14 @@ void Server::Route() {
         return true;
       });
       if (!complete) {
-        const int status = res.status >= 400 ? res.status : 400;
-        Reply(res,
-              ErrorResponse(status, status == 413 ? "request body too large"
-                                                  : "incomplete request body"));
+        int status = res.status >= 400 ? res.status : 400;
+        std::string reason = status == 413 ? "request body too large"
+                                           : "incomplete request body";
+        if (Front::BodyTimedOut()) {
+          status = 408;
+          reason = "request body not received in time";
+        }
+        Reply(res, ErrorResponse(status, reason));
         return;
       }
       Reply(res, handler(body));
@@ -337,11 +423,24 @@ void Server::Route() {
     res.set_content("ok\n", "text/plain");
   });
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
+    std::vector<ConnectionStats> connections;
+    if (front_) {
+      for (size_t i = 0; i < front_->listeners(); ++i) {
+        const FrontCounters& c = front_->counters(i);
+        connections.push_back({front_->listener_name(i), c.open.load(),
+                               c.accepted.load(), c.refused.load(),
+                               c.evicted.load(), c.header_timeouts.load(),
+                               c.body_timeouts.load()});
+      }
+    }
+    res.set_content(metrics_.Render() + RenderConnections(connections),
+                    "text/plain; version=0.0.4");
   });
 }
 
 void RunUntilSignalled(const ServerOptions& options) {
+  const auto grace =
+      std::max(options.shutdown_grace, std::chrono::milliseconds(1));
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -360,11 +459,39 @@ void RunUntilSignalled(const ServerOptions& options) {
       server.Reload();
       continue;
     }
-    Log(fmt::format("{}: draining requests in flight, then exiting",
-                    sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+    Log(fmt::format(
+        "{}: draining requests in flight (grace {:.3f} s), then "
+        "exiting",
+        sig == SIGTERM ? "SIGTERM" : "SIGINT", grace.count() / 1000.0));
     break;
   }
+  const auto start = Clock::now();
+  server.BeginShutdown(start + grace * 3 / 4);
+  // The backstop for work that cannot be stopped (one long computation
+  // without a budget check): the process ends within the grace period anyway,
+  // before the kubelet's SIGKILL.
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool stopped = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mutex);
+    if (!cv.wait_until(lock, start + grace * 19 / 20,
+                       [&] { return stopped; })) {
+      Log(
+          fmt::format("grace period of {:.3f} s over with {} request(s) in "
+                      "flight; exiting now",
+                      grace.count() / 1000.0, server.metrics().in_flight()));
+      std::fflush(stderr);
+      ::_exit(1);
+    }
+  });
   server.Stop();
+  {
+    std::lock_guard lock(mutex);
+    stopped = true;
+  }
+  cv.notify_all();
+  watchdog.join();
 }
 
 }  // namespace podpower::serve

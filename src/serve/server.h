@@ -5,7 +5,9 @@
 // (api.h), POST /admission (admission.h), GET /healthz (the process answers),
 // GET /readyz (artifacts loaded and not shutting down), GET /metrics
 // (metrics.h). Every error is JSON {"detail": reason}; bodies above
-// max_body_bytes get 413, slow clients are cut off by the read/write timeouts.
+// max_body_bytes get 413, slow clients are cut off by the read/write timeouts
+// and connections beyond the cap refused (front.h: the connection handling),
+// requests past their time budget abandoned with 503 (deadline.h).
 //
 // The encoder and model are swapped atomically by Reload() (SIGHUP) and, when
 // watch_interval > 0, whenever their files change; a broken new pair is refused
@@ -30,6 +32,7 @@
 #include "serve/artifacts.h"
 #include "serve/batcher.h"
 #include "serve/budget.h"
+#include "serve/front.h"
 #include "serve/metrics.h"
 
 namespace httplib {
@@ -43,20 +46,41 @@ struct ServerOptions {
   // host:port; port 0 picks a free port (see Server::port()). "[::1]:8000"
   // for IPv6, ":8000" for every IPv4 address.
   std::string listen = "127.0.0.1:0";
-  // Both set: HTTPS (required by the API server for webhooks).
+  // Optional second listener for probes (plain HTTP, GET /healthz, /readyz,
+  // /metrics; anything else 404), with its own connection cap: kubelet's
+  // probes still get in when the main listener is full. "" = none.
+  std::string health_listen;
+  // Both set: HTTPS on `listen` (required by the API server for webhooks).
   std::string tls_cert;
   std::string tls_key;
   size_t max_body_bytes = 1 << 20;
-  std::chrono::seconds read_timeout{5};
-  std::chrono::seconds write_timeout{5};
+  // A request's header must arrive within read_timeout of its first byte (of
+  // the accept for a new connection), its body within read_timeout of the
+  // header; else 408 and the connection is closed (front.h).
+  std::chrono::milliseconds read_timeout{5000};
+  std::chrono::milliseconds write_timeout{5000};
+  // Idle keep-alive connections are closed after this.
+  std::chrono::milliseconds keep_alive_timeout{2000};
+  // Open connections on `listen`; more are answered 503 and closed at once.
+  size_t max_connections = 1024;
+  // Open connections on `health_listen`; at the cap the oldest idle one is
+  // closed to make room.
+  size_t max_health_connections = 64;
+  // Time budget of a request, from the moment it was read: past it, work in
+  // progress is abandoned with 503 (deadline.h). 0 = no budget.
+  std::chrono::milliseconds request_timeout{10000};
   std::chrono::milliseconds watch_interval{2000};  // 0: reload on SIGHUP only
-  size_t threads = 16;  // concurrent connections being served
+  size_t threads = 16;  // prediction workers (requests handled at once)
   // Micro-batch concurrent /predict requests (batcher.h); 0 turns it off.
   size_t max_batch = 128;
   double step_seconds = 60;
   std::optional<Budgets> budgets;
   BudgetMode budget_mode = BudgetMode::kDeny;
   bool log_requests = false;  // one stderr line per request
+  // SIGTERM/SIGINT (RunUntilSignalled): requests in flight may run for 3/4
+  // of this, then are abandoned (503); if work that cannot be stopped is
+  // still running at 19/20 of it, the process exits anyway (status 1).
+  std::chrono::milliseconds shutdown_grace{10000};
 };
 
 class Server {
@@ -75,8 +99,14 @@ class Server {
   // Idempotent.
   void Stop();
 
-  // The bound port (after Start).
+  // Marks the server as draining (/readyz 503) and cuts the time budget of
+  // every request in flight, and of those still to come, to `abandon_at`
+  // (deadline.h). Any thread; Stop() still has to be called.
+  void BeginShutdown(std::chrono::steady_clock::time_point abandon_at);
+
+  // The bound ports (after Start); health_port() is 0 without health_listen.
   int port() const { return port_; }
+  int health_port() const { return health_port_; }
 
   // What SIGHUP does: reload both files now (see ArtifactStore::Reload).
   ReloadResult Reload();
@@ -91,11 +121,15 @@ class Server {
   ServerOptions options_;
   std::unique_ptr<ArtifactStore> store_;
   std::unique_ptr<PredictionBatcher> batcher_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<httplib::Server> http_;  // parser and router only
+  std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> tls_{nullptr, nullptr};
+  std::unique_ptr<Front> front_;
   Metrics metrics_;
   int port_ = 0;
+  int health_port_ = 0;
   std::atomic<bool> draining_{false};
-  std::thread listener_;
+  // RequestDeadline's shutdown deadline (steady_clock ticks; 0 = none).
+  std::atomic<int64_t> shutdown_deadline_{0};
   std::thread watcher_;
   std::mutex watch_mutex_;
   std::condition_variable watch_cv_;
@@ -103,8 +137,9 @@ class Server {
 };
 
 // Blocks SIGTERM, SIGINT and SIGHUP, starts a Server, then waits for signals:
-// SIGHUP reloads, SIGTERM/SIGINT stop gracefully and return. What `podpower
-// serve` runs.
+// SIGHUP reloads, SIGTERM/SIGINT stop gracefully within
+// options.shutdown_grace and return (or exit the process, status 1, when
+// work that cannot be stopped outlasts it). What `podpower serve` runs.
 void RunUntilSignalled(const ServerOptions& options);
 
 // Logs one line on stderr with a UTC timestamp; thread-safe.

@@ -67,6 +67,46 @@ inline void WriteArtifacts(const std::string& dir, const std::string& target,
   model::KnnModel::Fit(rows, options, metadata).Save(dir + "/" + model_name);
 }
 
+// Like WriteArtifacts, but the model has `rows` training rows (the
+// cluster-b rows repeated, each copy's non-zero features scaled by a distinct
+// factor so no two rows tie): a prediction then costs ~rows × non-zero
+// features, and a batch of many records keeps a worker busy for seconds
+// (shutdown and deadline tests).
+inline void WriteLargeArtifacts(const std::string& dir, size_t rows_wanted) {
+  const auto records = ClusterBRecords();
+  auto encoder = encode::Encoder::Fit(
+      records, std::make_shared<encode::HashedTextEmbedder>(32));
+  const auto base = encoder.TransformMany(records);
+  model::TrainingRows rows;
+  rows.dim = encoder.dim();
+  for (size_t i = 0; i < rows_wanted; ++i) {
+    const size_t r = i % records.size();
+    const float scale = 1.0f + static_cast<float>(i) * 1e-4f;
+    for (size_t j = 0; j < rows.dim; ++j) {
+      const float v = base[r * rows.dim + j];
+      rows.features.push_back(v == 0 ? 0 : v * (j % 2 == 0 ? scale : 1.0f));
+    }
+    rows.labels.push_back(static_cast<double>(i % 97) + 1.0);
+    rows.workloads.push_back(records[r].workload_name + "-" +
+                             std::to_string(i));
+  }
+  model::KnnOptions options;
+  options.k = 3;
+  model::KnnMetadata metadata;
+  metadata.target = "avg_power_w";
+  encoder.Save(dir + "/encoder.ppenc");
+  model::KnnModel::Fit(rows, options, metadata).Save(dir + "/model.ppknn");
+}
+
+// `copies` × the cluster-b records as InferenceRequest NDJSON.
+inline std::string ManyRecordsNdjson(size_t copies) {
+  const auto records = ClusterBRecords();
+  std::vector<io::InferenceRequest> many;
+  for (size_t i = 0; i < copies; ++i)
+    many.insert(many.end(), records.begin(), records.end());
+  return io::FormatInferenceRequests(many);
+}
+
 }  // namespace podpower::serve::testing
 
 #endif  // PODPOWER_SERVE_TEST_FIXTURE_H_

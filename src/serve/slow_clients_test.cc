@@ -1,0 +1,356 @@
+// podpower serve against slow and many clients, over real loopback sockets:
+// 1,000 connections that send half a request header while every prediction
+// worker is held by a body that never completes; the probes are still answered,
+// the connections beyond --max-connections are refused at once, and read
+// timeouts close what stalls. Also the request time budget (deadline.h).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/client.h"
+#include "serve/server.h"
+#include "serve/test_fixture.h"
+
+namespace podpower::serve {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+// A blocking loopback connection; -1 when connect fails.
+int Connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool Send(int fd, const std::string& bytes) {
+  return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+         static_cast<ssize_t>(bytes.size());
+}
+
+// Everything the peer sends until it closes, or until `timeout`.
+std::string ReadUntilClosed(int fd, std::chrono::milliseconds timeout) {
+  std::string out;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - Clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+// One GET on a fresh connection: the answer's bytes and how long it took.
+struct Timed {
+  std::string answer;
+  double ms = 0;
+};
+Timed Get(int port, const std::string& path) {
+  const auto start = Clock::now();
+  Timed t;
+  const int fd = Connect(port);
+  if (fd < 0) return t;
+  Send(fd, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  t.answer = ReadUntilClosed(fd, std::chrono::seconds(5));
+  t.ms = Ms(Clock::now() - start);
+  ::close(fd);
+  return t;
+}
+
+// The value of one series in a /metrics text; -1 when absent.
+double Metric(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+// Polls /metrics on `port` until `series` reaches `value` (up to 10 s).
+double WaitForMetric(int port, const std::string& series, double value) {
+  double seen = -1;
+  for (int i = 0; i < 200; ++i) {
+    seen = Metric(Get(port, "/metrics").answer, series);
+    if (seen >= value) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return seen;
+}
+
+class SlowClientsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::WriteArtifacts(dir_.path(), "energy_step_j", 1.0);
+    options_.artifacts = {dir_.File("encoder.ppenc"), dir_.File("model.ppknn"),
+                          ""};
+    options_.watch_interval = std::chrono::milliseconds(0);
+  }
+  void TearDown() override {
+    for (int fd : fds_) ::close(fd);
+    server_.Stop();
+  }
+
+  testing::TempDir dir_;
+  ServerOptions options_;
+  Server server_;
+  std::vector<int> fds_;  // client sockets, closed at the end
+};
+
+TEST_F(SlowClientsTest,
+       half_open_connections_neither_starve_probes_nor_exceed_the_cap) {
+  // 1,000 client sockets and as many accepted ones live in this process.
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < 4096) {
+    limit.rlim_cur = std::min<rlim_t>(4096, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  ASSERT_GE(limit.rlim_cur, 2200u) << "ulimit -n too low for 1,000 sockets";
+
+  options_.threads = 2;
+  options_.max_connections = 512;
+  options_.health_listen = "127.0.0.1:0";
+  options_.read_timeout = std::chrono::seconds(30);  // hold them all test long
+  server_.Start(options_);
+  const int api = server_.port();
+  const int health = server_.health_port();
+
+  // Both prediction workers are held by bodies larger than the front reads
+  // itself (so a worker reads them) that never arrive.
+  for (int i = 0; i < 2; ++i) {
+    const int fd = Connect(api);
+    ASSERT_GE(fd, 0);
+    fds_.push_back(fd);
+    Send(fd,
+         "POST /predict/batch HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n"
+         "\r\n{\"schema_version\":");
+  }
+  for (int i = 0; i < 500 && server_.metrics().in_flight() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(server_.metrics().in_flight(), 2u) << "workers not busy";
+  const Timed busy_api = Get(api, "/healthz");
+  EXPECT_EQ(busy_api.answer.rfind("HTTP/1.1 200", 0), 0u) << busy_api.answer;
+
+  // 1,000 connections that send half a request header and stop.
+  const auto open_start = Clock::now();
+  for (int i = 0; i < 1000; ++i) {
+    const int fd = Connect(api);
+    if (fd < 0) continue;
+    fds_.push_back(fd);
+    Send(fd, "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Le");
+  }
+  const double open_ms = Ms(Clock::now() - open_start);
+  // 2 + 1,000 connections against a cap of 512: 490 refused at once.
+  EXPECT_EQ(
+      WaitForMetric(
+          health, "podpower_connections_refused_total{listener=\"api\"}", 490),
+      490);
+
+  // The probes, through the probe listener, while all of that is held.
+  std::vector<double> latencies;
+  for (const char* path : {"/healthz", "/readyz", "/healthz", "/healthz"}) {
+    const Timed t = Get(health, path);
+    EXPECT_EQ(t.answer.rfind("HTTP/1.1 200", 0), 0u) << path << t.answer;
+    EXPECT_LT(t.ms, 5000) << path;  // generous; measured below
+    latencies.push_back(t.ms);
+  }
+  const std::string metrics = Get(health, "/metrics").answer;
+  EXPECT_EQ(Metric(metrics, "podpower_connections_open{listener=\"api\"}"),
+            512);
+  // The two held bodies, and this /metrics request itself.
+  EXPECT_EQ(Metric(metrics, "podpower_requests_in_flight"), 3);
+
+  // A new connection to the full listener is refused at once with 503.
+  const auto refused_start = Clock::now();
+  const int extra = Connect(api);
+  ASSERT_GE(extra, 0);
+  const std::string refused = ReadUntilClosed(extra, std::chrono::seconds(5));
+  const double refused_ms = Ms(Clock::now() - refused_start);
+  ::close(extra);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused;
+  EXPECT_NE(refused.find("too many connections"), std::string::npos);
+  // Most of the 1,000 got that answer too (the rest are held).
+  int answered_503 = 0;
+  for (size_t i = 2; i < fds_.size(); ++i) {
+    char buf[16] = {0};
+    if (::recv(fds_[i], buf, 12, MSG_DONTWAIT) == 12 &&
+        std::string(buf, 12) == "HTTP/1.1 503")
+      ++answered_503;
+  }
+  EXPECT_EQ(answered_503, 490);
+
+  std::printf(
+      "[ measured ] 1,000 half-open + 2 busy workers: opened in %.0f ms; "
+      "/healthz via the busy API port %.2f ms; probe listener /healthz "
+      "%.2f, /readyz %.2f, /healthz %.2f, %.2f ms; refused in %.2f ms\n",
+      open_ms, busy_api.ms, latencies[0], latencies[1], latencies[2],
+      latencies[3], refused_ms);
+
+  // Once the clients give up, the listener serves predictions again.
+  for (int fd : fds_) ::close(fd);
+  fds_.clear();
+  for (int i = 0; i < 200; ++i) {
+    const std::string m = Get(health, "/metrics").answer;
+    if (Metric(m, "podpower_connections_open{listener=\"api\"}") == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  http::Client client{http::ClientOptions{}};
+  http::Request r;
+  r.method = "POST";
+  r.url = "http://127.0.0.1:" + std::to_string(api) + "/predict";
+  r.body = testing::ClusterBRecords()[0].raw.dump();
+  r.timeout = std::chrono::seconds(10);
+  const auto predict_start = Clock::now();
+  EXPECT_EQ(client.Do(r).status, 200);
+  std::printf("[ measured ] /predict after the clients left: %.2f ms\n",
+              Ms(Clock::now() - predict_start));
+}
+
+TEST_F(SlowClientsTest, read_timeouts_close_stalled_and_trickling_clients) {
+  options_.read_timeout = std::chrono::milliseconds(400);
+  options_.keep_alive_timeout = std::chrono::milliseconds(300);
+  server_.Start(options_);
+  const int api = server_.port();
+
+  // Half a header, then nothing: 408 and closed.
+  std::vector<int> stalled;
+  for (int i = 0; i < 20; ++i) {
+    const int fd = Connect(api);
+    ASSERT_GE(fd, 0);
+    stalled.push_back(fd);
+    Send(fd, "GET /healthz HTTP/1.1\r\nHos");
+  }
+  // Connected, never a byte: closed without an answer.
+  const int silent = Connect(api);
+  // One header byte every 100 ms: each read is quick, the header is not.
+  const int trickle = Connect(api);
+  auto trickled = std::async(std::launch::async, [&] {
+    const std::string header = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    const auto start = Clock::now();
+    for (char c : header) {
+      if (!Send(trickle, std::string(1, c))) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return Ms(Clock::now() - start);
+  });
+  // A body larger than the front reads itself, sent half: the worker's read
+  // gives up at the timeout and answers 408.
+  const int slow_body = Connect(api);
+  Send(slow_body,
+       "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"
+       "{\"schema");
+
+  const auto start = Clock::now();
+  for (int fd : stalled) {
+    const std::string answer = ReadUntilClosed(fd, std::chrono::seconds(5));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+    ::close(fd);
+  }
+  const double stalled_ms = Ms(Clock::now() - start);
+  EXPECT_EQ(ReadUntilClosed(silent, std::chrono::seconds(5)), "");
+  ::close(silent);
+  const std::string trickle_answer =
+      ReadUntilClosed(trickle, std::chrono::seconds(5));
+  EXPECT_EQ(trickle_answer.rfind("HTTP/1.1 408", 0), 0u) << trickle_answer;
+  const std::string body_answer =
+      ReadUntilClosed(slow_body, std::chrono::seconds(5));
+  EXPECT_EQ(body_answer.rfind("HTTP/1.1 408", 0), 0u) << body_answer;
+  EXPECT_NE(body_answer.find("request body not received in time"),
+            std::string::npos)
+      << body_answer;
+  trickled.wait();
+  ::close(trickle);
+  ::close(slow_body);
+  // The 20 stalled ones were closed within the timeout plus the loop's
+  // 100 ms scan (bound generous for a loaded machine).
+  EXPECT_LT(stalled_ms, 3000);
+
+  const std::string metrics = Get(api, "/metrics").answer;
+  EXPECT_EQ(Metric(metrics,
+                   "podpower_connections_timed_out_total{listener="
+                   "\"api\",phase=\"header\"}"),
+            21);  // 20 stalled + the trickle
+  EXPECT_EQ(Metric(metrics,
+                   "podpower_connections_timed_out_total{listener="
+                   "\"api\",phase=\"body\"}"),
+            1);
+  std::printf(
+      "[ measured ] 20 stalled headers closed after %.0f ms "
+      "(--read-timeout 400 ms)\n",
+      stalled_ms);
+
+  // Keep-alive still works for clients that keep up.
+  const int fd = Connect(api);
+  Send(fd,
+       "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\n"
+       "Host: x\r\nConnection: close\r\n\r\n");
+  const std::string both = ReadUntilClosed(fd, std::chrono::seconds(5));
+  ::close(fd);
+  EXPECT_EQ(both.find("HTTP/1.1 200"), 0u) << both;
+  EXPECT_NE(both.find("HTTP/1.1 200", 5), std::string::npos) << both;
+}
+
+TEST_F(SlowClientsTest, request_past_its_time_budget_is_abandoned_and_counted) {
+  options_.max_body_bytes = 64 << 20;
+  options_.request_timeout = std::chrono::milliseconds(1);
+  server_.Start(options_);
+  http::Client client{http::ClientOptions{}};
+  http::Request r;
+  r.method = "POST";
+  r.url =
+      "http://127.0.0.1:" + std::to_string(server_.port()) + "/predict/batch";
+  r.body = testing::ManyRecordsNdjson(400);  // 8,800 records
+  r.timeout = std::chrono::seconds(60);
+  const auto response = client.Do(r);
+  EXPECT_EQ(response.status, 503) << response.body.substr(0, 200);
+  EXPECT_NE(response.body.find("exceeded its time budget of 0.001 s"),
+            std::string::npos)
+      << response.body.substr(0, 200);
+  const std::string metrics =
+      Get(server_.port(), "/metrics").answer;  // probes have no budget
+  EXPECT_EQ(
+      Metric(metrics, "podpower_requests_abandoned_total{reason=\"deadline\"}"),
+      1)
+      << metrics;
+  EXPECT_EQ(
+      Metric(metrics, "podpower_requests_abandoned_total{reason=\"shutdown\"}"),
+      0);
+  // Within a budget the same batch is answered in full.
+  server_.Stop();
+  Server roomy;
+  options_.request_timeout = std::chrono::seconds(60);
+  roomy.Start(options_);
+  r.url = "http://127.0.0.1:" + std::to_string(roomy.port()) + "/predict/batch";
+  const auto full = client.Do(r);
+  EXPECT_EQ(full.status, 200);
+  EXPECT_EQ(std::count(full.body.begin(), full.body.end(), '\n'), 8800);
+}
+
+}  // namespace
+}  // namespace podpower::serve
