@@ -234,12 +234,63 @@ Json PlainScalar(const std::string& s) {
   return s;
 }
 
+// Whether `s` is UTF-8 as RFC 3629 defines it (no overlong forms, surrogates
+// or code points above U+10FFFF): what nlohmann's dump() accepts.
+bool IsUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n;
+    unsigned lo = 0x80, hi = 0xBF;  // the second byte's range
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// yaml-cpp passes any bytes through, but JSON strings (the records' NDJSON,
+// the server's answers) must be UTF-8: refuse a scalar that is not, here,
+// with its position, instead of failing later in dump() with no file or line
+// (the API server refuses such manifests too).
+const std::string& Utf8Scalar(const YAML::Node& node,
+                              const std::string& source) {
+  const std::string& s = node.Scalar();
+  if (!IsUtf8(s)) {
+    throw Error(source + ":" + std::to_string(node.Mark().line + 1) + ":" +
+                std::to_string(node.Mark().column + 1) +
+                ": invalid UTF-8 in a string");
+  }
+  return s;
+}
+
 Json YamlToJson(const YAML::Node& node, const std::string& source) {
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
       return nullptr;
     case YAML::NodeType::Scalar: {
+      Utf8Scalar(node, source);
       const std::string& tag = node.Tag();
       if (tag == "!" || tag == "tag:yaml.org,2002:str")
         return node.Scalar();  // quoted / !!str
@@ -257,7 +308,7 @@ Json YamlToJson(const YAML::Node& node, const std::string& source) {
           throw Error(source + ":" + std::to_string(kv.first.Mark().line + 1) +
                       ": mapping key must be a scalar");
         }
-        out[kv.first.Scalar()] = YamlToJson(kv.second, source);
+        out[Utf8Scalar(kv.first, source)] = YamlToJson(kv.second, source);
       }
       return out;
     }
@@ -290,9 +341,15 @@ std::string Describe(const Json& object) {
   return kind + " " + name;
 }
 
+// Lists inside Lists are flattened, as kubectl does, down to this depth.
+// Deeper nesting is refused: nothing writes it, and each level costs a stack
+// frame and a longer message prefix (a 500 KB JSON text of 20,000 nested
+// Lists took 20 s and 1.6 GB before overflowing the stack).
+constexpr int kMaxListNesting = 32;
+
 void Collect(const Json& object, const std::string& where,
              const ManifestOptions& options,
-             std::vector<io::InferenceRequest>& out) {
+             std::vector<io::InferenceRequest>& out, int lists = 0) {
   if (!object.is_object()) {
     throw Error(where +
                 ": expected a Kubernetes object (a mapping with kind), got " +
@@ -309,11 +366,15 @@ void Collect(const Json& object, const std::string& where,
       items != object.end()) {
     if (!items->is_array())
       throw Error(where + ": field 'items': expected list");
+    if (lists == kMaxListNesting) {
+      throw Error(where + ": Lists nested deeper than " +
+                  std::to_string(kMaxListNesting) + " levels; refused");
+    }
     for (size_t i = 0; i < items->size(); ++i) {
       Collect((*items)[i],
               where + " item " + std::to_string(i) + " (" +
                   Describe((*items)[i]) + ")",
-              options, out);
+              options, out, lists + 1);
     }
     return;
   }
@@ -445,11 +506,18 @@ std::vector<nlohmann::json> ParseManifestDocuments(const std::string& text,
       return docs;
     } catch (const nlohmann::json::parse_error&) {
       // Flow-style YAML also starts with { or [: let the YAML parser decide.
+    } catch (const nlohmann::json::out_of_range& e) {
+      // Valid JSON with a number no double holds (1e400): refused, not read
+      // as infinity. nlohmann's message names the number.
+      std::string reason = e.what();
+      if (auto bracket = reason.find("] "); bracket != std::string::npos)
+        reason.erase(0, bracket + 2);
+      throw Error(source + ": " + reason);
     }
   }
   std::vector<YAML::Node> nodes;
   try {
-    nodes = YAML::LoadAll(text);
+    nodes = kube::LoadAllYaml(text);
   } catch (const YAML::Exception& e) {
     throw Error(source + ":" + std::to_string(e.mark.line + 1) + ":" +
                 std::to_string(e.mark.column + 1) +

@@ -51,7 +51,8 @@ struct ManifestOptions {
 };
 
 // All workload records of one manifest text, in document order (List items in
-// place).
+// place; Lists nested in Lists are flattened down to 32 levels, deeper ones
+// refused with podpower::Error).
 std::vector<io::InferenceRequest> RecordsFromManifest(
     const std::string& text, const std::string& source,
     const ManifestOptions& options = {});

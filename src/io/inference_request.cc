@@ -302,7 +302,8 @@ NdjsonReadResult ReadInferenceRequests(std::istream& input,
       Json object;
       try {
         object = Json::parse(line);
-      } catch (const nlohmann::json::parse_error& e) {
+      } catch (const nlohmann::json::exception& e) {
+        // parse_error, and out_of_range for a number no double holds (1e400).
         throw Error(where + ": " + StripJsonPrefix(e.what()));
       }
       InferenceRequest record = ParseTyped(object, where);

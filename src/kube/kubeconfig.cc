@@ -36,9 +36,19 @@ std::string FilesForMessage(const std::vector<std::string>& files) {
   return out.empty() ? "(none)" : out;
 }
 
+// node[key], or a null node when `node` is absent or null. yaml-cpp throws
+// its own BadSubscript when `node` is a scalar (`cluster: x`), so a node that
+// is not a mapping is refused here, naming `where`.
+YAML::Node Field(const YAML::Node& node, const std::string& key,
+                 const std::string& where) {
+  if (!node || node.IsNull()) return YAML::Node();
+  if (!node.IsMap()) throw Error(where + ": expected a mapping");
+  return node[key];
+}
+
 std::string Scalar(const YAML::Node& node, const std::string& key,
                    const std::string& where) {
-  YAML::Node v = node[key];
+  YAML::Node v = Field(node, key, where);
   if (!v || v.IsNull()) return "";
   if (!v.IsScalar())
     throw Error(where + ": field '" + key + "': expected a string");
@@ -47,7 +57,7 @@ std::string Scalar(const YAML::Node& node, const std::string& key,
 
 bool Bool(const YAML::Node& node, const std::string& key,
           const std::string& where) {
-  YAML::Node v = node[key];
+  YAML::Node v = Field(node, key, where);
   if (!v || v.IsNull()) return false;
   try {
     return v.as<bool>();
@@ -174,12 +184,13 @@ void ReadUser(const Entry& e, const std::string& name, RestConfig& config) {
     config.token_file = Resolve(Scalar(u, "tokenFile", where), e.file);
   config.username = Scalar(u, "username", where);
   config.password = Scalar(u, "password", where);
-  if (u["auth-provider"] && !u["auth-provider"].IsNull()) {
+  const YAML::Node auth_provider = Field(u, "auth-provider", where);
+  if (auth_provider && !auth_provider.IsNull()) {
     throw Error(where +
                 ": 'auth-provider' plugins are not supported; use an exec "
                 "credential plugin");
   }
-  YAML::Node exec = u["exec"];
+  YAML::Node exec = Field(u, "exec", where);
   if (exec && !exec.IsNull()) {
     std::string at = where + ": exec";
     if (!exec.IsMap()) throw Error(at + ": expected a mapping");
@@ -200,11 +211,17 @@ void ReadUser(const Entry& e, const std::string& name, RestConfig& config) {
     // kubeconfig's folder.
     if (x.command.find('/') != std::string::npos)
       x.command = Resolve(x.command, e.file);
-    if (exec["args"] && exec["args"].IsSequence()) {
-      for (const auto& a : exec["args"]) x.args.push_back(a.as<std::string>());
+    const YAML::Node args = exec["args"];
+    if (args && args.IsSequence()) {
+      for (const auto& a : args) {
+        if (!a.IsScalar())
+          throw Error(at + ": field 'args': expected a list of strings");
+        x.args.push_back(a.Scalar());
+      }
     }
-    if (exec["env"] && exec["env"].IsSequence()) {
-      for (const auto& v : exec["env"]) {
+    const YAML::Node env = exec["env"];
+    if (env && env.IsSequence()) {
+      for (const auto& v : env) {
         x.env.emplace_back(Scalar(v, "name", at + ".env"),
                            Scalar(v, "value", at + ".env"));
       }

@@ -1,8 +1,10 @@
 #include "kube/yaml_limits.h"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
+#include <sstream>
 
 #include "io/error.h"
 
@@ -21,7 +23,47 @@ void Walk(const YAML::Node& node, int depth, YamlBudget& budget) {
   }
 }
 
+// Builds nothing; remembers where the current document starts.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark start;
+};
+
 }  // namespace
+
+std::vector<YAML::Node> LoadAllYaml(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts documents;
+  int last_start = -1;
+  while (parser.HandleNextDocument(documents)) {
+    const YAML::Mark& at = documents.start;
+    if (at.pos <= last_start) {
+      std::string what = "unexpected ";
+      if (at.pos >= 0 && static_cast<size_t>(at.pos) < text.size()) {
+        what += "'" + std::string(1, text[at.pos]) + "'";
+      } else {
+        what += "token";
+      }
+      throw YAML::ParserException(at, what);
+    }
+    last_start = at.pos;
+  }
+  return YAML::LoadAll(text);
+}
 
 YamlBudget::YamlBudget(size_t text_bytes, std::string source)
     : source_(std::move(source)),
@@ -94,7 +136,22 @@ std::string YamlParseReason(const YAML::Exception& e) {
            std::to_string(static_cast<const YAML::DeepRecursion&>(e).depth()) +
            " levels)";
   }
-  return e.msg;
+  // yaml-cpp quotes the offending character as it is (a NUL, a newline, half
+  // of a UTF-8 sequence): escape what is not printable ASCII, so the reason
+  // stays one line and can go into JSON answers.
+  std::string reason;
+  for (char c : e.msg) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b < 0x7f) {
+      reason += c;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      reason += "\\x";
+      reason += kHex[b >> 4];
+      reason += kHex[b & 15];
+    }
+  }
+  return reason;
 }
 
 }  // namespace podpower::kube

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace podpower::kube {
 
@@ -81,9 +82,21 @@ class YamlBudget {
 // the node graph instead of converting it.
 void CheckYamlBounds(const YAML::Node& root, YamlBudget& budget);
 
+// YAML::LoadAll(text), except that it cannot hang: Debian's yaml-cpp 0.7
+// loops forever, allocating a null document per turn, on a token no node can
+// start with at a document's top (a stray ',' anywhere a block node is
+// expected: ",", "- !t ,"; jbeder/yaml-cpp#1040, fixed upstream in 0.8.1 by
+// PR #1319). So the text is first run through the parser with a handler that
+// builds nothing, and a document that starts where the previous one started
+// (no token consumed) is refused with YAML::ParserException "unexpected
+// '<c>'" at its mark, as LoadAll refuses other syntax errors. Costs a second
+// parse (no nodes); throws the YAML::Exception LoadAll throws.
+std::vector<YAML::Node> LoadAllYaml(const std::string& text);
+
 // The reason of a yaml-cpp parse error, for callers that add source, line and
 // column: its message, except that nesting too deep for the parser says so
-// (yaml-cpp's own message is "bad file").
+// (yaml-cpp's own message is "bad file"); bytes other than printable ASCII
+// (yaml-cpp quotes the offending character raw) become \xNN.
 std::string YamlParseReason(const YAML::Exception& e);
 
 }  // namespace podpower::kube

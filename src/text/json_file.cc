@@ -36,7 +36,8 @@ nlohmann::json ReadJsonFile(const std::string& path, const std::string& why) {
   buf << in.rdbuf();
   try {
     return nlohmann::json::parse(buf.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number no double holds (1e400).
     throw Error(path + ": not valid JSON: " + e.what());
   }
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -174,21 +175,29 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::Open(
     info.dtype = dtype->get<std::string>();
     size_t elem = DtypeSize(info.dtype);
     if (elem == 0) Corrupt(path, where + "unknown dtype '" + info.dtype + "'");
+    // The element count must not wrap: [2^62, 4] would be 0 elements, and
+    // the tensor would claim 2^64 of them in 0 bytes.
     uint64_t count = 1;
     for (const auto& d : *shape) {
       if (!d.is_number_unsigned())
         Corrupt(path, where + "shape entries must be >= 0");
-      info.shape.push_back(d.get<int64_t>());
-      count *= d.get<uint64_t>();
+      const uint64_t dim = d.get<uint64_t>();
+      if (dim > static_cast<uint64_t>(INT64_MAX) ||
+          __builtin_mul_overflow(count, dim, &count))
+        Corrupt(path, where + "shape has more than 2^64 elements");
+      info.shape.push_back(static_cast<int64_t>(dim));
     }
+    uint64_t bytes = 0;
+    if (__builtin_mul_overflow(count, elem, &bytes))
+      Corrupt(path, where + "shape has more than 2^64 bytes");
     info.begin = (*offsets)[0].get<uint64_t>();
     info.end = (*offsets)[1].get<uint64_t>();
     if (info.begin > info.end || info.end > buffer_size)
       Corrupt(path, where + "data_offsets outside the " +
                         std::to_string(buffer_size) + "-byte buffer");
-    if (info.end - info.begin != count * elem)
+    if (info.end - info.begin != bytes)
       Corrupt(path, where + "shape " + ShapeString(info.shape) + " of " +
-                        info.dtype + " needs " + std::to_string(count * elem) +
+                        info.dtype + " needs " + std::to_string(bytes) +
                         " bytes, offsets give " +
                         std::to_string(info.end - info.begin));
     ranges.emplace_back(info.begin, info.end);
@@ -229,7 +238,8 @@ std::vector<float> SafetensorsFile::ReadFloats(
   std::vector<float> out;
   if (info->dtype == "F32") {
     out.resize(bytes / 4);
-    std::memcpy(out.data(), p, bytes);
+    // An empty vector's data() may be null, and memcpy(nullptr, p, 0) is UB.
+    if (bytes > 0) std::memcpy(out.data(), p, bytes);
   } else if (info->dtype == "F16" || info->dtype == "BF16") {
     out.resize(bytes / 2);
     bool half = info->dtype == "F16";
