@@ -420,9 +420,18 @@ Evaluation Evaluate(const EvaluateOptions& options, EvalData data) {
       RunScheme(e, fmt::format("GroupKFold({}) by workload", folds),
                 model::GroupKFoldAssign(e.data.rows.workloads, folds)));
   if (options.leave_one_group_out && e.data.workloads > 2) {
-    e.schemes.push_back(RunScheme(
-        e, fmt::format("LeaveOneGroupOut ({} workloads)", e.data.workloads),
-        LeaveOneGroupOutAssign(e.data.rows.workloads)));
+    if (e.data.workloads <= kMaxLeaveOneOutWorkloads) {
+      e.schemes.push_back(RunScheme(
+          e, fmt::format("LeaveOneGroupOut ({} workloads)", e.data.workloads),
+          LeaveOneGroupOutAssign(e.data.rows.workloads)));
+    } else {
+      e.schemes.push_back(RunScheme(
+          e,
+          fmt::format("GroupKFold({}) by workload (not leave-one-out: {} "
+                      "workloads > {})",
+                      kManyFolds, e.data.workloads, kMaxLeaveOneOutWorkloads),
+          model::GroupKFoldAssign(e.data.rows.workloads, kManyFolds)));
+    }
   }
   // Unseen software: hold out whole image families, so every prediction is
   // for a family the model never saw (only when every row's family is known).

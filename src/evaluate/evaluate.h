@@ -29,6 +29,13 @@
 
 namespace podpower::evaluate {
 
+// Above this many workloads leave-one-workload-out (one model per workload:
+// the cost grows as workloads² or worse) gives way to
+// GroupKFold(kManyFolds) by workload, which keeps 95% of the workloads in
+// every training fold at a fixed number of fits; the scheme's name says so.
+constexpr size_t kMaxLeaveOneOutWorkloads = 1000;
+constexpr int kManyFolds = 20;
+
 struct EvaluateOptions {
   std::string train_path;  // train_rows Parquet from `podpower join`
   std::string target = "energy_step_j";

@@ -81,6 +81,31 @@ TEST(EvaluateInput, one_workload_is_not_enough_for_grouped_cv) {
   EXPECT_NE(msg.find("at least 2"), std::string::npos) << msg;
 }
 
+// Leave-one-out fits one model per workload: beyond kMaxLeaveOneOutWorkloads
+// the second scheme is GroupKFold(kManyFolds) by workload, and says so.
+TEST(EvaluateSchemes, many_workloads_get_many_folds_instead_of_leave_one_out) {
+  for (int workloads : {30, static_cast<int>(kMaxLeaveOneOutWorkloads) + 1}) {
+    const io::Table t =
+        SmallTable(workloads, [](int r) { return 1.0 + (r % 7); });
+    EvaluateOptions options;
+    options.learner = model::Learner::kKnn;  // the scheme, not the model
+    const Evaluation e =
+        Evaluate(options, LoadEvalData(t, "energy_step_j", false, nullptr));
+    ASSERT_GE(e.schemes.size(), 2u);
+    const std::string& name = e.schemes[1].name;
+    if (workloads <= static_cast<int>(kMaxLeaveOneOutWorkloads)) {
+      EXPECT_EQ(name, "LeaveOneGroupOut (30 workloads)");
+      EXPECT_EQ(e.schemes[1].folds, 30);
+    } else {
+      EXPECT_EQ(name,
+                fmt::format("GroupKFold({}) by workload (not "
+                            "leave-one-out: {} workloads > {})",
+                            kManyFolds, workloads, kMaxLeaveOneOutWorkloads));
+      EXPECT_EQ(e.schemes[1].folds, kManyFolds);
+    }
+  }
+}
+
 TEST(EvaluateInput, all_nan_labels_are_an_error) {
   const io::Table t = SmallTable(4, [](int) { return std::nan(""); });
   const std::string msg =
