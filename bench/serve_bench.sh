@@ -7,8 +7,8 @@
 # the numbers are a floor for a dedicated server.
 #   bash bench/serve_bench.sh [build-dir]
 # Environment: SERVE_BENCH_ROWS (10000), SERVE_BENCH_HASH_DIM (256), SERVE_BENCH_SECONDS (10),
-# SERVE_BENCH_CONNECTIONS ("1 4 16 64"), SERVE_BENCH_THREADS (server threads; default the
-# largest connection count, since each keep-alive connection holds one server thread).
+# SERVE_BENCH_CONNECTIONS ("1 4 16 64"), SERVE_BENCH_THREADS (server worker threads, default 16:
+# serve's event loop holds idle keep-alive connections, only a complete request takes a worker).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${PODPOWER_BUILD:-${1:-$ROOT/build}}
@@ -22,9 +22,7 @@ ROWS=${SERVE_BENCH_ROWS:-10000}
 DIM=${SERVE_BENCH_HASH_DIM:-256}
 SECONDS_=${SERVE_BENCH_SECONDS:-10}
 CONNECTIONS=${SERVE_BENCH_CONNECTIONS:-1 4 16 64}
-max_conns=0
-for c in $CONNECTIONS; do [ "$c" -gt "$max_conns" ] && max_conns=$c; done
-THREADS=${SERVE_BENCH_THREADS:-$max_conns}
+THREADS=${SERVE_BENCH_THREADS:-16}
 WORK=$(mktemp -d /tmp/podpower-serve-bench.XXXXXX)
 PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
