@@ -2,8 +2,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,6 +21,42 @@ namespace {
 namespace fs = std::filesystem;
 using podpower::testing::ReadFile;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// A child process that opens an AtomicFile for `target`, writes a little,
+// reports the temp path through a pipe and then waits to be killed: a writer
+// caught mid-run by SIGKILL, as the crash-consistency tests kill podpower.
+struct ChildWriter {
+  pid_t pid = -1;
+  std::string temp_path;
+};
+
+ChildWriter StartChildWriter(const std::string& target) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::close(fds[0]);
+    AtomicFile* file = new AtomicFile(target);  // never destroyed: killed
+    file->stream() << "partial" << std::flush;
+    const std::string path = file->temp_path() + "\n";
+    if (::write(fds[1], path.data(), path.size()) < 0) ::_exit(2);
+    for (;;) ::pause();
+  }
+  ::close(fds[1]);
+  std::string path;
+  char c;
+  while (::read(fds[0], &c, 1) == 1 && c != '\n') path.push_back(c);
+  ::close(fds[0]);
+  return {pid, path};
+}
+
+void KillAndReap(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+}
 
 class AtomicFileTest : public ::testing::Test {
  protected:
@@ -110,6 +149,97 @@ TEST_F(AtomicFileTest,
   }
   f.Commit();
   EXPECT_EQ(ReadFile(target), "from duckdb");
+}
+
+TEST_F(AtomicFileTest, temp_name_carries_the_writers_pid) {
+  AtomicFile f((dir_ / "out.txt").string());
+  EXPECT_THAT(
+      fs::path(f.temp_path()).filename().string(),
+      StartsWith(".out.txt.podpower-tmp-" + std::to_string(getpid()) + "-"));
+}
+
+TEST_F(AtomicFileTest, live_writers_temp_is_kept_and_removed_once_killed) {
+  const std::string target = (dir_ / "out.parquet").string();
+  WriteTextFile(target, "old");
+  const ChildWriter child = StartChildWriter(target);
+  ASSERT_FALSE(child.temp_path.empty());
+  ASSERT_TRUE(fs::exists(child.temp_path));
+
+  EXPECT_EQ(RemoveStaleTemporaryFiles(dir_.string()), 0u);
+  EXPECT_TRUE(fs::exists(child.temp_path)) << "a live writer's temp is kept";
+
+  KillAndReap(child.pid);
+  EXPECT_TRUE(fs::exists(child.temp_path));
+  EXPECT_EQ(ReadFile(target), "old");
+  EXPECT_EQ(RemoveStaleTemporaryFiles(dir_.string()), 1u);
+  EXPECT_EQ(Entries(), std::vector<std::string>{"out.parquet"});
+}
+
+TEST_F(AtomicFileTest,
+       next_writer_of_the_folder_removes_a_killed_writers_temp) {
+  const std::string target = (dir_ / "model.joblib").string();
+  const ChildWriter child = StartChildWriter(target);
+  KillAndReap(child.pid);
+  ASSERT_TRUE(fs::exists(child.temp_path));
+  // Another target in the same folder: any later writer cleans up.
+  WriteTextFile((dir_ / "other.json").string(), "{}");
+  EXPECT_FALSE(fs::exists(child.temp_path));
+  WriteTextFile(target, "new");
+  EXPECT_EQ(ReadFile(target), "new");
+  EXPECT_EQ(Entries(),
+            (std::vector<std::string>{"model.joblib", "other.json"}));
+}
+
+TEST_F(AtomicFileTest, dead_pid_temp_still_flocked_is_kept) {
+  // A writer in another pid namespace sharing the folder: its pid means
+  // nothing here, its flock does.
+  const ChildWriter child = StartChildWriter((dir_ / "x").string());
+  KillAndReap(child.pid);  // child.pid is now (almost surely) unused
+  const std::string name =
+      ".y.podpower-tmp-" + std::to_string(child.pid) + "-abc123";
+  podpower::testing::WriteFile((dir_ / name).string(), "in use");
+  const int fd = ::open((dir_ / name).c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  EXPECT_EQ(RemoveStaleTemporaryFiles(dir_.string()), 1u);  // only ".x..."
+  EXPECT_TRUE(fs::exists(dir_ / name));
+  ::close(fd);
+  EXPECT_EQ(RemoveStaleTemporaryFiles(dir_.string()), 1u);
+  EXPECT_TRUE(Entries().empty());
+}
+
+TEST_F(AtomicFileTest, duckdb_tmp_copy_of_a_dead_writers_temp_is_removed) {
+  const ChildWriter child = StartChildWriter((dir_ / "f.parquet").string());
+  KillAndReap(child.pid);
+  const std::string duck =
+      "tmp_" + fs::path(child.temp_path).filename().string();
+  podpower::testing::WriteFile((dir_ / duck).string(), "PAR1 partial");
+  EXPECT_EQ(RemoveStaleTemporaryFiles(dir_.string()), 2u);
+  EXPECT_TRUE(Entries().empty());
+}
+
+TEST_F(AtomicFileTest, cleanup_leaves_other_files_alone) {
+  const ChildWriter child = StartChildWriter((dir_ / "gone").string());
+  KillAndReap(child.pid);
+  const std::string dead = std::to_string(child.pid);
+  const std::vector<std::string> keep = {
+      "notes.txt",
+      ".out.txt.abc123def456.tmp",          // the old shape
+      "x.podpower-tmp-" + dead + "-abc",    // not hidden
+      ".x.podpower-tmp-" + dead + "-",      // no random part
+      ".x.podpower-tmp-" + dead + "-ab.c",  // not alphanumeric
+      ".x.podpower-tmp--abc",               // no pid
+      ".x.podpower-tmp-" + std::to_string(getpid()) + "-abc",  // ours
+      "tmp_notes.txt",
+  };
+  for (const auto& name : keep)
+    podpower::testing::WriteFile((dir_ / name).string(), "keep");
+  fs::create_directory(dir_ / (".d.podpower-tmp-" + dead + "-abc"));
+  fs::create_symlink(dir_ / "notes.txt",
+                     dir_ / (".l.podpower-tmp-" + dead + "-abc"));
+  EXPECT_EQ(RemoveStaleTemporaryFiles(dir_.string()), 1u);  // the child's
+  EXPECT_EQ(Entries().size(), keep.size() + 2);
+  EXPECT_EQ(RemoveStaleTemporaryFiles((dir_ / "missing").string()), 0u);
 }
 
 }  // namespace
