@@ -1,10 +1,13 @@
 #include "io/parquet.h"
 
 #include <duckdb.h>
+#include <glob.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -309,17 +312,12 @@ void FillVector(duckdb_vector vector, const Column& column, size_t begin,
 
 }  // namespace
 
-Table ReadParquet(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    throw Error(path + ": cannot read Parquet: " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode))
-    throw Error(path + ": cannot read Parquet: is a directory");
+namespace {
 
-  Database db(path);
-  const std::string source = "read_parquet(" + SqlString(path) + ")";
-
+// SELECT * FROM `source` (a table function call or a parenthesized query)
+// into a Table named `path`, with ReadParquet's type mapping.
+Table ReadSelect(const Database& db, const std::string& source,
+                 const std::string& path) {
   // Column names and DuckDB's type names decide how each column is read (and
   // name the type in errors); casting in SQL leaves the chunk reader only four
   // physical layouts to handle.
@@ -400,12 +398,43 @@ Table ReadParquet(const std::string& path) {
   return table;
 }
 
+// CREATE TABLE `name` with `table`'s columns and rows (appender, one chunk of
+// duckdb_vector_size() rows at a time).
+void CreateAndAppend(const Database& db, const std::string& name,
+                     const Table& table, const std::string& context);
+
+}  // namespace
+
+Table ReadParquet(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    throw Error(path + ": cannot read Parquet: " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode))
+    throw Error(path + ": cannot read Parquet: is a directory");
+
+  Database db(path);
+  return ReadSelect(db, "read_parquet(" + SqlString(path) + ")", path);
+}
+
 void WriteParquet(const Table& table, const std::string& path) {
   CheckShape(table, path);
   AtomicFile file(path);
   Database db(path);
+  CreateAndAppend(db, "t", table, "cannot write Parquet");
+  {
+    Result r;
+    Run(db, r, "COPY t TO " + SqlString(file.temp_path()) + " (FORMAT parquet)",
+        "cannot write Parquet");
+  }
+  file.Commit();
+}
 
-  std::string create = "CREATE TABLE t (";
+namespace {
+
+void CreateAndAppend(const Database& db, const std::string& name,
+                     const Table& table, const std::string& context) {
+  std::string create = "CREATE TABLE " + SqlIdentifier(name) + " (";
   for (size_t c = 0; c < table.columns().size(); ++c) {
     const Column& column = table.columns()[c];
     if (c > 0) create += ", ";
@@ -415,7 +444,7 @@ void WriteParquet(const Table& table, const std::string& path) {
   create += ")";
   {
     Result r;
-    Run(db, r, create, "cannot write Parquet");
+    Run(db, r, create, context);
   }
 
   const size_t ncols = table.columns().size();
@@ -430,10 +459,10 @@ void WriteParquet(const Table& table, const std::string& path) {
   } types_guard{types};
 
   duckdb_appender appender = nullptr;
-  if (duckdb_appender_create(db.connection(), nullptr, "t", &appender) ==
-      DuckDBError) {
+  if (duckdb_appender_create(db.connection(), nullptr, name.c_str(),
+                             &appender) == DuckDBError) {
     duckdb_appender_destroy(&appender);
-    db.Fail("cannot write Parquet: cannot create appender");
+    db.Fail(context + ": cannot create appender");
   }
   struct AppenderGuard {
     duckdb_appender& appender;
@@ -454,21 +483,132 @@ void WriteParquet(const Table& table, const std::string& path) {
     duckdb_data_chunk_set_size(chunk.get(), n);
     if (duckdb_append_data_chunk(appender, chunk.get()) == DuckDBError) {
       const char* reason = duckdb_appender_error(appender);
-      db.Fail(std::string("cannot write Parquet: ") +
-              (reason ? reason : "append failed"));
+      db.Fail(context + ": " + (reason ? reason : "append failed"));
     }
   }
   if (duckdb_appender_close(appender) == DuckDBError) {
     const char* reason = duckdb_appender_error(appender);
-    db.Fail(std::string("cannot write Parquet: ") +
-            (reason ? reason : "append failed"));
+    db.Fail(context + ": " + (reason ? reason : "append failed"));
   }
-  {
-    Result r;
-    Run(db, r, "COPY t TO " + SqlString(file.temp_path()) + " (FORMAT parquet)",
-        "cannot write Parquet");
+}
+
+}  // namespace
+
+// ---- Additions for out-of-core work (join) ---------------------------------
+
+struct DuckDbSession::Impl {
+  explicit Impl(const std::string& what) : db(what) {}
+  Database db;
+};
+
+DuckDbSession::DuckDbSession(const std::string& what,
+                             const DuckDbLimits& limits)
+    : impl_(std::make_unique<Impl>(what)) {
+  if (!limits.memory_limit.empty()) {
+    Execute("SET memory_limit = " + SqlString(limits.memory_limit),
+            "--memory-limit " + limits.memory_limit);
   }
-  file.Commit();
+  if (!limits.temp_directory.empty()) {
+    Execute("SET temp_directory = " + SqlString(limits.temp_directory),
+            "--spill-dir " + limits.temp_directory);
+  }
+  if (limits.threads > 0) {
+    Execute("SET threads = " + std::to_string(limits.threads), "threads");
+  }
+}
+
+DuckDbSession::~DuckDbSession() = default;
+
+void DuckDbSession::Execute(const std::string& sql,
+                            const std::string& context) {
+  Result r;
+  Run(impl_->db, r, sql, context);
+}
+
+Table DuckDbSession::Query(const std::string& sql, const std::string& source) {
+  return ReadSelect(impl_->db, "(" + sql + ")", source);
+}
+
+void DuckDbSession::CreateTable(const std::string& name, const Table& table,
+                                const std::string& context) {
+  CheckShape(table, context);
+  CreateAndAppend(impl_->db, name, table, context);
+}
+
+ParquetInput ExpandParquetInput(const std::string& path) {
+  namespace fs = std::filesystem;
+  ParquetInput input;
+  if (path.find_first_of("*?[") != std::string::npos) {
+    glob_t g;
+    std::memset(&g, 0, sizeof(g));
+    const int rc = ::glob(path.c_str(), 0, nullptr, &g);
+    for (size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) {
+      std::error_code ec;
+      if (fs::is_regular_file(g.gl_pathv[i], ec))
+        input.files.emplace_back(g.gl_pathv[i]);
+    }
+    globfree(&g);
+    if (input.files.empty())
+      throw Error(path + ": cannot read Parquet: no file matches the glob");
+    return input;  // glob(3) sorts its matches
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    throw Error(path + ": cannot read Parquet: " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    input.files.push_back(path);
+    return input;
+  }
+  input.hive = true;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    // Hidden entries are other writers' temporary files (atomic_file.h).
+    if (name.starts_with(".")) {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file() && name.ends_with(".parquet"))
+      input.files.push_back(it->path().string());
+  }
+  if (ec) throw Error(path + ": cannot read Parquet: " + ec.message());
+  std::sort(input.files.begin(), input.files.end());
+  if (input.files.empty())
+    throw Error(path +
+                ": cannot read Parquet: no *.parquet file in the folder");
+  return input;
+}
+
+std::string ParquetInputSql(const ParquetInput& input,
+                            const std::string& options) {
+  std::string list = "[";
+  for (size_t i = 0; i < input.files.size(); ++i) {
+    if (i > 0) list += ", ";
+    list += SqlString(input.files[i]);
+  }
+  list += "]";
+  std::string sql = "read_parquet(" + list;
+  if (input.hive) {
+    // Partition values stay VARCHAR: a DATE column would be a type podpower
+    // tables do not have.
+    sql += ", hive_partitioning = true, hive_types_autocast = false";
+  }
+  if (input.files.size() > 1) sql += ", union_by_name = true";
+  if (!options.empty()) sql += ", " + options;
+  return sql + ")";
+}
+
+Table ReadParquetInput(const std::string& path) {
+  const ParquetInput input = ExpandParquetInput(path);
+  if (!input.hive && input.files.size() == 1 && input.files[0] == path) {
+    return ReadParquet(path);
+  }
+  DuckDbSession session(path);
+  Table table = session.Query("SELECT * FROM " + ParquetInputSql(input), path);
+  table.source = path;
+  return table;
 }
 
 }  // namespace podpower::io

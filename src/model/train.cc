@@ -43,10 +43,19 @@ std::string LearnerName(Learner learner) {
   return learner == Learner::kDefault ? "default" : "knn";
 }
 
+bool IsAggregatedLayout(const io::Table& table) {
+  const io::Column* c = table.Find("label_rows");
+  return c != nullptr && c->type == io::ColumnType::kInt64;
+}
+
 LoadedRows LoadTrainingRows(const io::Table& table, const std::string& target,
                             bool aggregate,
                             const std::vector<io::InferenceRequest>* requests) {
   const std::string where = Where(table);
+  const bool pre_aggregated = IsAggregatedLayout(table);
+  // Join grouped the rows already: grouping again would change nothing (the
+  // keys are distinct) but cost a map of feature vectors.
+  if (pre_aggregated) aggregate = false;
   if (!IsKnownTarget(target)) {
     throw Error(
         "--target: expected avg_power_w, energy_step_j or total_energy_j, got "
@@ -124,8 +133,12 @@ LoadedRows LoadTrainingRows(const io::Table& table, const std::string& target,
                  : kind_column->strings[r];
     return t;
   };
+  const io::Column* label_count = nullptr;
+  if (pre_aggregated)
+    label_count = &table.Require(target + "_n", io::ColumnType::kInt64);
   LoadedRows loaded;
   loaded.input_rows = table.rows();
+  loaded.pre_aggregated = pre_aggregated;
   TrainingRows& rows = loaded.rows;
   // Aggregation key -> output row; features are part of the key so rows are
   // only merged when they are truly the same point.
@@ -161,7 +174,9 @@ LoadedRows LoadTrainingRows(const io::Table& table, const std::string& target,
             "{}: row {}: column 'features'[{}] is not finite", where, r, i));
       }
     }
-    ++loaded.aggregated_from;
+    loaded.aggregated_from += label_count == nullptr || label_count->is_null(r)
+                                  ? 1
+                                  : static_cast<size_t>(label_count->ints[r]);
     if (aggregate) {
       for (const io::Column* c : {ns, kind, spec}) {
         if (c->is_null(r)) {
@@ -310,7 +325,7 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
   if (options.knn.k < 1)
     throw Error(
         fmt::format("--neighbors: expected >= 1, got {}", options.knn.k));
-  io::Table table = io::ReadParquet(options.train_path);
+  io::Table table = io::ReadParquetInput(options.train_path);
   std::vector<io::InferenceRequest> requests;
   if (!options.requests_path.empty())
     requests = io::ReadInferenceRequests(options.requests_path).records;
@@ -324,7 +339,12 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
                        loaded.dropped_non_finite, loaded.input_rows,
                        options.target);
   }
-  if (options.aggregate) {
+  if (loaded.pre_aggregated) {
+    log << fmt::format(
+        "{} rows of join's aggregated layout: {} label rows averaged per "
+        "(namespace, workload_kind, workload_name, _spec_hash, features)\n",
+        loaded.rows.rows(), loaded.aggregated_from);
+  } else if (options.aggregate) {
     log << fmt::format(
         "aggregated {} rows into {} (namespace, workload_kind, workload_name, "
         "_spec_hash, features)\n",
@@ -364,7 +384,7 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
       summary.cv.tie_decided, loaded.rows.rows());
   KnnMetadata metadata;
   metadata.target = options.target;
-  metadata.aggregated = options.aggregate;
+  metadata.aggregated = options.aggregate || loaded.pre_aggregated;
   metadata.source = options.train_path;
   metadata.encoder_fingerprint =
       options.encoder_fingerprint.empty()

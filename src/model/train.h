@@ -31,12 +31,23 @@ struct LoadedRows {
   size_t dropped_non_finite = 0;   // null, NaN or infinite target
   size_t aggregated_from =
       0;  // rows before --aggregate (== rows.rows() without it)
+  // The table was join's aggregated layout (IsAggregatedLayout): each row is
+  // already one (workload, spec) with the mean label; aggregated_from then
+  // counts the label rows behind the kept rows (column <target>_n).
+  bool pre_aggregated = false;
 };
+
+// True for join's aggregated layout (docs/formats/join.md): it has a
+// `label_rows` BIGINT column, which the wide layout and the original's
+// train_rows never have.
+bool IsAggregatedLayout(const io::Table& table);
 
 // Takes `features` (FLOAT[]), `workload_name` and the target column (DOUBLE)
 // from a train_rows table. With `aggregate`, rows sharing (namespace,
 // workload_kind, workload_name, _spec_hash, features) become one row whose
-// label is the mean of theirs (docs/formats/model.md). Traits (model/
+// label is the mean of theirs (docs/formats/model.md). A table in join's
+// aggregated layout is read row for row whatever `aggregate` says (its rows are
+// those groups already, in the same order, with the same means). Traits (model/
 // workload_traits.h) come from the columns cpu_cores, gpus and image_family
 // that `encode transform` writes and `join` carries, else from `requests`
 // matched by _spec_hash; rows.traits stays empty when some row has neither.
