@@ -167,7 +167,11 @@ ApiResponse Guard(F&& f) {
 ApiResponse ErrorResponse(int status, const std::string& reason) {
   ApiResponse r;
   r.status = status;
-  r.body = nlohmann::json{{"detail", reason}}.dump() + "\n";
+  // A parser's message may quote the client's bytes, which need not be UTF-8:
+  // replaced (U+FFFD), so a refusal stays a valid JSON 4xx, never a 500.
+  r.body = nlohmann::json{{"detail", reason}}.dump(
+               -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
   return r;
 }
 
