@@ -350,16 +350,15 @@ JoinStats JoinAggregated(const std::string& features_path,
                          const std::string& out_path,
                          const JoinOptions& options,
                          std::ostream& diagnostics) {
-  namespace fs = std::filesystem;
   const Table features = io::ReadParquetInput(features_path);
   const io::ParquetInput labels_in = io::ExpandParquetInput(labels_path);
   io::AtomicFile file(out_path);
   SpillFolder spill;
   if (options.spill_dir.empty()) {
-    const fs::path out(out_path);
-    spill.path =
-        (out.parent_path() / ("." + out.filename().string() + ".spill"))
-            .string();
+    // Beside the output (the output's disk, not a RAM-backed /tmp), named
+    // after this writer's temporary file: hidden, unique per process, and
+    // recognizable as a temporary by its marker.
+    spill.path = file.temp_path() + ".spill";
     spill.owned = true;
   } else {
     spill.path = options.spill_dir;

@@ -39,7 +39,8 @@ Layout ParseLayout(const std::string& text, const std::string& flag);
 struct JoinOptions {
   Layout layout = Layout::kAggregated;
   // Aggregated layout only: DuckDB's memory limit and spill folder ("" = a
-  // hidden folder beside the output, removed afterwards), and its threads (1:
+  // hidden "<output's temporary file>.spill" folder beside the output,
+  // removed afterwards), and its threads (1:
   // labels are summed in file order, so the means are the wide path's to the
   // bit; see docs/formats/join.md).
   std::string memory_limit = "1GB";
