@@ -55,8 +55,9 @@ CommandRegistration reg(40, [](CLI::App& app) {
                 << " labelled workloads have features) -> " << flags->out
                 << "\n";
     } else {
-      std::cerr << "podpower: joined " << stats.joined_rows << " label rows ("
-                << stats.matched_keys << " of " << stats.label_keys
+      std::cerr << "podpower: joined " << stats.joined_rows
+                << " label x feature rows (" << stats.matched_keys << " of "
+                << stats.label_keys
                 << " labelled workloads have features) into "
                 << stats.output_rows << " rows per (workload, spec) -> "
                 << flags->out << "\n";
