@@ -103,6 +103,18 @@ std::optional<int64_t> GetOptInt(const Json& obj, const char* key,
   Fail(where, prefix + key, "integer or null", *it);
 }
 
+// Resources and counts: Kubernetes refuses negative requests, limits and
+// counts, so a negative one comes from a broken or hostile producer.
+std::optional<int64_t> GetOptCount(const Json& obj, const char* key,
+                                   const std::string& where,
+                                   const std::string& prefix = "") {
+  const std::optional<int64_t> v = GetOptInt(obj, key, where, prefix);
+  if (v && *v < 0) {
+    Fail(where, prefix + key, "non-negative integer or null", *obj.find(key));
+  }
+  return v;
+}
+
 std::map<std::string, std::string> GetStringMap(const Json& obj,
                                                 const char* key,
                                                 const std::string& where) {
@@ -183,16 +195,16 @@ InferenceRequest ParseTyped(const Json& object, const std::string& where) {
       out.image = GetString(c, "image", where, prefix);
       out.command = GetWords(c, "command", where, prefix);
       out.args = GetWords(c, "args", where, prefix);
-      out.req_cpu_mcpu = GetOptInt(c, "req_cpu_mcpu", where, prefix);
-      out.req_mem_mib = GetOptInt(c, "req_mem_mib", where, prefix);
-      out.lim_cpu_mcpu = GetOptInt(c, "lim_cpu_mcpu", where, prefix);
-      out.lim_mem_mib = GetOptInt(c, "lim_mem_mib", where, prefix);
+      out.req_cpu_mcpu = GetOptCount(c, "req_cpu_mcpu", where, prefix);
+      out.req_mem_mib = GetOptCount(c, "req_mem_mib", where, prefix);
+      out.lim_cpu_mcpu = GetOptCount(c, "lim_cpu_mcpu", where, prefix);
+      out.lim_mem_mib = GetOptCount(c, "lim_mem_mib", where, prefix);
       r.containers.push_back(std::move(out));
     }
   }
   r.init_container_count =
-      GetOptInt(object, "init_container_count", where).value_or(0);
-  r.sidecar_count = GetOptInt(object, "sidecar_count", where).value_or(0);
+      GetOptCount(object, "init_container_count", where).value_or(0);
+  r.sidecar_count = GetOptCount(object, "sidecar_count", where).value_or(0);
   if (auto it = object.find("volume_types");
       it != object.end() && !it->is_null()) {
     if (!it->is_array()) Fail(where, "volume_types", "array of strings", *it);
@@ -206,9 +218,9 @@ InferenceRequest ParseTyped(const Json& object, const std::string& where) {
   }
   r.node_type = GetOptString(object, "node_type", where);
   r.runtime_class = GetOptString(object, "runtime_class", where);
-  r.gpu_count = GetOptInt(object, "gpu_count", where).value_or(0);
-  r.parallelism = GetOptInt(object, "parallelism", where);
-  r.completions = GetOptInt(object, "completions", where);
+  r.gpu_count = GetOptCount(object, "gpu_count", where).value_or(0);
+  r.parallelism = GetOptCount(object, "parallelism", where);
+  r.completions = GetOptCount(object, "completions", where);
   return r;
 }
 

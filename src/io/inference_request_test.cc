@@ -136,6 +136,30 @@ TEST(InferenceRequest, wrong_typed_field_names_the_field_path) {
                 ":1: field 'schema_version': expected \"v1\", got \"v2\"");
 }
 
+// Kubernetes refuses negative requests, limits and counts; so does podpower,
+// naming the field, instead of predicting from them.
+TEST(InferenceRequest, negative_resources_and_counts_are_refused) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"{\"containers\":[{\"req_cpu_mcpu\":-500}]}",
+       "containers[0].req_cpu_mcpu"},
+      {"{\"containers\":[{\"lim_mem_mib\":-1}]}", "containers[0].lim_mem_mib"},
+      {"{\"gpu_count\":-2}", "gpu_count"},
+      {"{\"parallelism\":-3}", "parallelism"},
+  };
+  for (const auto& [line, field] : cases) {
+    auto path = WriteTemp("negative.ndjson", line + "\n");
+    const std::string msg =
+        ErrorOf([&] { ReadInferenceRequests(path.string()); });
+    EXPECT_EQ(msg, path.string() + ":1: field '" + field +
+                       "': expected non-negative integer or null, got integer")
+        << line;
+  }
+  auto zero =
+      WriteTemp("zero.ndjson",
+                "{\"gpu_count\":0,\"containers\":[{\"req_cpu_mcpu\":0}]}\n");
+  EXPECT_EQ(ReadInferenceRequests(zero.string()).records.size(), 1u);
+}
+
 TEST(InferenceRequest, skip_invalid_warns_counts_and_goes_on) {
   auto path = WriteTemp(
       "mixed.ndjson",
