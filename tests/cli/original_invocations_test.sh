@@ -155,11 +155,19 @@ fi
 section "join_features_labels.py  ->  podpower join"
 mkdir -p "$W/a"
 # The original's files: its features.parquet x its kepler_labels.parquet gave its train_rows.parquet.
+# The original's per-step layout is `--layout wide`; by default join writes one row per (workload,
+# spec) with the labels aggregated (docs/formats/join.md), which train, evaluate and predict read.
 run join_original "$BIN" join --features "$A/features.parquet" --labels "$A/kepler_labels.parquet" \
-  --out "$W/a/train_rows_original.parquet"
-expect "join of the original's files: rows like the original's train_rows" "$(sql "
+  --out "$W/a/train_rows_original.parquet" --layout wide
+expect "join --layout wide of the original's files: rows like the original's train_rows" "$(sql "
   SELECT (SELECT count(*) FROM read_parquet('$W/a/train_rows_original.parquet')),
          (SELECT count(*) FROM read_parquet('$A/train_rows.parquet'))")" "$(printf '826\t826')"
+run join_original_default "$BIN" join --features "$A/features.parquet" \
+  --labels "$A/kepler_labels.parquet" --out "$W/a/train_rows_aggregated.parquet"
+expect "join of the original's files, default layout: one row per workload and spec" "$(sql "
+  SELECT (SELECT count(*) FROM read_parquet('$W/a/train_rows_aggregated.parquet')),
+         (SELECT count(DISTINCT (namespace, workload_kind, workload_name, _spec_hash))
+            FROM read_parquet('$A/train_rows.parquet'))")" "$(printf '8\t8')"
 # The chain podpower users run: encode the cluster's records, join with the labels.
 run fit_a "$BIN" encode fit --input "$A/inference_requests.ndjson" --out "$W/a/encoder.joblib" --no-sbert
 run transform_a "$BIN" encode transform --input "$A/inference_requests.ndjson" --encoder "$W/a/encoder.joblib" \
