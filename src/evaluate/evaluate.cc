@@ -328,6 +328,7 @@ EvalData LoadEvalData(const io::Table& table, const std::string& target,
       model::LoadTrainingRows(table, target, aggregate, requests);
   d.rows = std::move(loaded.rows);
   d.traits_source = loaded.traits_source;
+  d.pre_aggregated = loaded.pre_aggregated;
   d.input_rows = loaded.input_rows;
   d.dropped_non_finite = loaded.dropped_non_finite;
   const io::Column& label = table.Require(target, io::ColumnType::kDouble);
@@ -465,7 +466,9 @@ std::string FormatEvaluation(const Evaluation& e) {
           ? fmt::format(" ({} of {} dropped: non-finite {})",
                         d.dropped_non_finite, d.input_rows, o.target)
           : std::string(),
-      d.workloads, o.aggregate ? " (aggregated per workload and spec)" : "");
+      d.workloads,
+      o.aggregate || d.pre_aggregated ? " (aggregated per workload and spec)"
+                                      : "");
   out += fmt::format("image families: {} of {} rows matched{}\n",
                      d.family_matched, d.rows.rows(),
                      o.requests_path.empty()
@@ -673,7 +676,7 @@ Evaluation RunEvaluate(const EvaluateOptions& options, std::ostream& out,
                     "got {}",
                     options.interval_level));
   }
-  io::Table table = io::ReadParquet(options.train_path);
+  io::Table table = io::ReadParquetInput(options.train_path);
   std::vector<io::InferenceRequest> requests;
   if (!options.requests_path.empty())
     requests = io::ReadInferenceRequests(options.requests_path).records;

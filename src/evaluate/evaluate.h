@@ -72,6 +72,7 @@ struct EvalData {
   size_t oracle_matched = 0;
   size_t input_rows = 0, dropped_non_finite = 0, family_matched = 0;
   size_t workloads = 0;
+  bool pre_aggregated = false;  // join's aggregated layout (one row per spec)
 };
 
 // From a train_rows table (and optional requests, matched by _spec_hash).
