@@ -28,6 +28,12 @@ using Clock = std::chrono::steady_clock;
 // How often the loop looks for connections past their deadline: timeouts
 // fire up to this late, and a scan of 1,000 connections costs microseconds.
 constexpr auto kScanInterval = std::chrono::milliseconds(100);
+// How long a connection the front ends stays open, discarding what the client
+// still sends, after its last answer: closing a socket with unread bytes
+// makes the kernel send a reset, which can destroy the answer in the client's
+// receive buffer before it is read (a 413 for a body still in flight, a 408
+// for a trickling client).
+constexpr auto kLinger = std::chrono::seconds(2);
 
 thread_local bool body_timed_out = false;
 thread_local Clock::time_point request_received{};
@@ -124,6 +130,10 @@ struct Front::Conn : Pollable {
   bool busy = false;       // in a worker
   bool closed = false;
   bool close_after = false;  // the answer asked for it, or a read failed
+  // Answered for the last time and shut for writing: reads are discarded
+  // until the client closes or `deadline` (kLinger) passes.
+  bool draining = false;
+  uint32_t events = 0;  // what epoll watches for, when `watching`
   // Unread bytes are in[pos, size()).
   std::string in;
   size_t pos = 0;
@@ -429,6 +439,8 @@ void Front::Wake() {
 }
 
 void Front::Watch(Conn* c, uint32_t events) {
+  if (c->watching && c->events == events) return;
+  c->events = events;
   epoll_event ev{};
   ev.events = events | EPOLLRDHUP;
   ev.data.ptr = static_cast<Pollable*>(c);
@@ -577,6 +589,20 @@ void Front::Accept(Listener& l) {
 }
 
 void Front::OnReadable(Conn* c) {
+  if (c->draining) {
+    // Bounded per event so one fast sender cannot hold the loop; epoll is
+    // level-triggered and reports the rest.
+    char scratch[16384];
+    for (int i = 0; i < 16; ++i) {
+      const ssize_t n = ::recv(c->fd, scratch, sizeof(scratch), 0);
+      if (n > 0) continue;
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      Close(c);  // the client closed (or reset): done
+      return;
+    }
+    return;
+  }
   if (c->ssl != nullptr && !c->handshaken) {
     ERR_clear_error();
     const int r = SSL_accept(c->ssl);
@@ -602,6 +628,7 @@ void Front::OnReadable(Conn* c) {
   // Read what is there, up to what a request may need in the front.
   char buf[16384];
   bool eof = false;
+  bool want_write = false;
   for (;;) {
     if (c->in.size() - c->pos >= kFrontHeaderBytes + kFrontBodyBytes) break;
     ssize_t n = 0;
@@ -615,6 +642,7 @@ void Front::OnReadable(Conn* c) {
         if (err == SSL_ERROR_WANT_READ) break;
         if (err == SSL_ERROR_WANT_WRITE) {
           Watch(c, EPOLLOUT);
+          want_write = true;
           break;
         }
         eof = true;
@@ -643,34 +671,40 @@ void Front::OnReadable(Conn* c) {
     }
     c->in.append(buf, static_cast<size_t>(n));
   }
+  // Once TLS no longer waits to write, wait for reads again: watching
+  // EPOLLOUT on a writable socket would wake the loop at once, forever.
+  if (!want_write && !eof && !c->closed && c->watching) Watch(c, EPOLLIN);
   TryDispatch(c);
   if (eof && !c->busy && !c->closed) Close(c);
 }
 
 void Front::TryDispatch(Conn* c) {
-  if (c->closed || c->busy) return;
+  if (c->closed || c->busy || c->draining) return;
   const std::string_view data(c->in.data() + c->pos, c->in.size() - c->pos);
   if (!c->header_complete) {
     const size_t end = data.find("\r\n\r\n");
-    if (end == std::string_view::npos) {
-      if (data.size() > kFrontHeaderBytes) {
-        const std::string answer = Canned(
-            431, "Request Header Fields Too Large", "request header too large");
-        [[maybe_unused]] const ssize_t w =
-            c->ssl ? SSL_write(c->ssl, answer.data(),
-                               static_cast<int>(answer.size()))
-                   : ::send(c->fd, answer.data(), answer.size(), MSG_NOSIGNAL);
-        Close(c);
-      }
+    // Also when the end is found: a header that arrived whole in one read
+    // may be longer than the limit, and its body would not fit the buffer
+    // (the read loop stops at kFrontHeaderBytes + kFrontBodyBytes, so the
+    // request would never be complete and the level-triggered socket would
+    // wake the loop without pause until the read timeout).
+    if (end == std::string_view::npos ? data.size() > kFrontHeaderBytes
+                                      : end + 4 > kFrontHeaderBytes) {
+      Refuse(c, Canned(431, "Request Header Fields Too Large",
+                       "request header too large (limit " +
+                           std::to_string(kFrontHeaderBytes) + " bytes)"));
       return;
     }
+    if (end == std::string_view::npos) return;
     c->header_complete = true;
     const std::string_view header = data.substr(0, end + 2);
     c->need = end + 4;
     size_t line_end = header.find("\r\n");
     c->probe = IsProbe(header.substr(0, line_end));
     size_t content_length = 0;
-    bool body_in_front = true;
+    bool length_ok = true;    // absent, or one well-formed value
+    bool other_body = false;  // chunked, or the client waits for 100 Continue
+    bool chunked = false;
     while (line_end != std::string_view::npos && line_end + 2 < header.size()) {
       const size_t next = header.find("\r\n", line_end + 2);
       const std::string_view line =
@@ -686,20 +720,33 @@ void Front::TryDispatch(Conn* c) {
         if (ok) {
           content_length = value;
         } else {
-          body_in_front = false;  // cpp-httplib answers the malformed value
+          length_ok = false;  // cpp-httplib answers the malformed value
         }
-      } else if (HeaderIs(line, "transfer-encoding") ||
-                 HeaderIs(line, "expect")) {
-        // Chunked bodies, and clients waiting for "100 Continue" before
-        // they send the body: read in the worker.
-        body_in_front = false;
+      } else if (HeaderIs(line, "transfer-encoding")) {
+        other_body = chunked = true;
+      } else if (HeaderIs(line, "expect")) {
+        other_body = true;
       }
       line_end = next;
     }
-    if (body_in_front && content_length <= kFrontBodyBytes) {
-      c->need += content_length;
+    if (length_ok && !chunked && options_.max_body_bytes > 0 &&
+        content_length > options_.max_body_bytes) {
+      // Refused before a worker is taken and, for a client that sent
+      // "Expect: 100-continue", before it is invited to send the body:
+      // cpp-httplib would answer 100 Continue, then spend the whole read
+      // timeout skipping a body it refuses, and answer 408.
+      Refuse(c,
+             Canned(413, "Payload Too Large",
+                    "request body too large (limit " +
+                        std::to_string(options_.max_body_bytes) + " bytes)"));
+      return;
+    }
+    if (length_ok && !other_body && content_length > 0) {
+      // The body, or its first kFrontBodyBytes, is read here: a client that
+      // announces a large body and sends nothing does not hold a worker.
+      c->need += std::min(content_length, kFrontBodyBytes);
       // The body gets its own read_timeout from the end of the header.
-      if (content_length > 0 && data.size() < c->need)
+      if (data.size() < c->need)
         c->deadline = Clock::now() + options_.read_timeout;
     }
   }
@@ -744,8 +791,14 @@ void Front::Serve(Conn* c) {
 
 void Front::Returned(Conn* c) {
   c->busy = false;
-  if (c->close_after || stopping_) {
+  if (stopping_) {
     Close(c);
+    return;
+  }
+  if (c->close_after) {
+    // The answer may leave request bytes unread (an error before the whole
+    // body was read): linger rather than reset the answer away.
+    Linger(c);
     return;
   }
   // The next request on this keep-alive connection.
@@ -769,6 +822,36 @@ void Front::Returned(Conn* c) {
   }
 }
 
+void Front::Refuse(Conn* c, const std::string& answer) {
+  // Best effort, non-blocking: an answer this small fits an idle socket's
+  // buffer; a client that does not read it loses nothing it would read.
+  if (c->ssl != nullptr) {
+    ERR_clear_error();
+    [[maybe_unused]] const int w =
+        SSL_write(c->ssl, answer.data(), static_cast<int>(answer.size()));
+  } else {
+    [[maybe_unused]] const ssize_t w =
+        ::send(c->fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+  }
+  Linger(c);
+}
+
+void Front::Linger(Conn* c) {
+  if (c->closed || c->draining) return;
+  if (c->ssl != nullptr) {
+    // close_notify, then the rest of the connection is raw bytes to discard.
+    ERR_clear_error();
+    SSL_shutdown(c->ssl);
+    SSL_free(c->ssl);
+    c->ssl = nullptr;
+  }
+  ::shutdown(c->fd, SHUT_WR);
+  c->draining = true;
+  c->deadline =
+      Clock::now() + std::min<Clock::duration>(kLinger, options_.read_timeout);
+  Watch(c, EPOLLIN);
+}
+
 void Front::Close(Conn* c) {
   if (c->closed) return;
   Unwatch(c);
@@ -786,20 +869,27 @@ void Front::ExpireTimeouts() {
   const auto now = Clock::now();
   for (auto& [p, c] : conns_) {
     if (c->busy || c->closed || now < c->deadline) continue;
-    if (!c->idle && c->handshaken) {
+    if (c->draining) {
+      Close(c.get());  // lingered long enough
+    } else if (!c->idle && c->handshaken) {
       // A partial request: tell the client why, best effort.
-      ++(c->header_complete ? c->listener->counters.body_timeouts
-                            : c->listener->counters.header_timeouts);
-      static const std::string answer =
-          Canned(408, "Request Timeout", "request not received in time");
-      [[maybe_unused]] const ssize_t w =
-          c->ssl ? SSL_write(c->ssl, answer.data(),
-                             static_cast<int>(answer.size()))
-                 : ::send(c->fd, answer.data(), answer.size(), MSG_NOSIGNAL);
-    } else if (!c->idle) {
-      ++c->listener->counters.header_timeouts;  // a stalled TLS handshake
+      // The same words as a worker's 408 for a body it read.
+      static const std::string header_late =
+          Canned(408, "Request Timeout", "request header not received in time");
+      static const std::string body_late =
+          Canned(408, "Request Timeout", "request body not received in time");
+      if (c->header_complete) {
+        ++c->listener->counters.body_timeouts;
+        Refuse(c.get(), body_late);
+      } else {
+        ++c->listener->counters.header_timeouts;
+        Refuse(c.get(), header_late);
+      }
+    } else {
+      // Idle past keep_alive_timeout, or a stalled TLS handshake.
+      if (!c->idle) ++c->listener->counters.header_timeouts;
+      Close(c.get());
     }
-    Close(c.get());
   }
 }
 

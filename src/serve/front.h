@@ -16,8 +16,16 @@
 //   - header timeout: the whole request header within read_timeout of the
 //     connection's first byte (new connections: of the accept), else 408 and
 //     close; a body within read_timeout of the header (in the front for
-//     Content-Length bodies up to kFrontBodyBytes, in the worker for larger
-//     or chunked ones), else 408 and close;
+//     Content-Length bodies up to kFrontBodyBytes, and the first
+//     kFrontBodyBytes of larger ones; the rest, and chunked bodies or those
+//     behind "Expect: 100-continue", within read_timeout of the worker taking
+//     the request), else 408 and close;
+//   - a header larger than kFrontHeaderBytes gets 431, a Content-Length above
+//     max_body_bytes 413 (before any "100 Continue"), both without a worker;
+//   - answers that end a connection (the front's 408/413/431, a worker's
+//     error or "Connection: close") are followed by a linger: the socket is
+//     shut for writing and what the client still sends is discarded for up to
+//     2 s, so the close does not become a reset that destroys the answer;
 //   - idle keep-alive connections close after keep_alive_timeout;
 //   - at most max_connections open connections per listener: a connection
 //     beyond it gets "503 too many connections" and is closed at once, or,
@@ -86,6 +94,9 @@ struct FrontOptions {
   size_t workers = 16;                 // prediction workers
   size_t probe_workers = 2;            // reserved for probe requests
   SSL_CTX* tls = nullptr;              // not owned; must outlive the front
+  // A Content-Length above this is answered 413 by the front, before a
+  // worker is taken or "100 Continue" sent (0: no limit here).
+  size_t max_body_bytes = 0;
 };
 
 // Counters per listener, for /metrics.
@@ -143,6 +154,11 @@ class Front {
   void Dispatch(Conn* conn);
   void Serve(Conn* conn);  // on a worker
   void Returned(Conn* conn);
+  // Writes `answer` (best effort), then Linger.
+  void Refuse(Conn* conn, const std::string& answer);
+  // Shuts the connection for writing and discards what the client still
+  // sends until it closes or kLinger passes (front.cc), then closes.
+  void Linger(Conn* conn);
   void Close(Conn* conn);
   void ExpireTimeouts();
   void Watch(Conn* conn, uint32_t events);

@@ -156,6 +156,7 @@ void Server::Start(const ServerOptions& options) {
   front.workers = std::max<size_t>(options_.threads, 1);
   front.probe_workers = 2;
   front.tls = tls_.get();
+  front.max_body_bytes = options_.max_body_bytes;
   auto* engine = static_cast<Engine*>(http_.get());
   front_ = std::make_unique<Front>(
       front, [engine](httplib::Stream& stream, bool close_connection,

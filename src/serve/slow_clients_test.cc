@@ -13,12 +13,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <future>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "http/client.h"
+#include "serve/front.h"
 #include "serve/server.h"
 #include "serve/test_fixture.h"
 
@@ -103,6 +105,31 @@ double WaitForMetric(int port, const std::string& series, double value) {
   return seen;
 }
 
+// One whole answer (header and Content-Length body) from `fd`; what arrived
+// when the peer closes or `timeout` passes first.
+std::string ReadAnswer(int fd, std::chrono::milliseconds timeout) {
+  std::string out;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const size_t end = out.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      const size_t at = out.find("Content-Length: ");
+      if (at != std::string::npos && at < end &&
+          out.size() >= end + 4 + std::stoul(out.substr(at + 16)))
+        return out;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - Clock::now());
+    if (left.count() <= 0) return out;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return out;
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
 class SlowClientsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -142,14 +169,16 @@ TEST_F(SlowClientsTest,
   const int health = server_.health_port();
 
   // Both prediction workers are held by bodies larger than the front reads
-  // itself (so a worker reads them) that never arrive.
+  // itself whose rest never arrives (the front hands a large body to a worker
+  // once it has its first kFrontBodyBytes).
   for (int i = 0; i < 2; ++i) {
     const int fd = Connect(api);
     ASSERT_GE(fd, 0);
     fds_.push_back(fd);
     Send(fd,
          "POST /predict/batch HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n"
-         "\r\n{\"schema_version\":");
+         "\r\n" +
+             std::string(kFrontBodyBytes, ' '));
   }
   for (int i = 0; i < 500 && server_.metrics().in_flight() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -259,12 +288,12 @@ TEST_F(SlowClientsTest, read_timeouts_close_stalled_and_trickling_clients) {
     }
     return Ms(Clock::now() - start);
   });
-  // A body larger than the front reads itself, sent half: the worker's read
-  // gives up at the timeout and answers 408.
+  // A body larger than the front reads itself, its first kFrontBodyBytes
+  // sent: the worker's read of the rest gives up at the timeout, 408.
   const int slow_body = Connect(api);
   Send(slow_body,
-       "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"
-       "{\"schema");
+       "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
+           std::string(kFrontBodyBytes, ' '));
 
   const auto start = Clock::now();
   for (int fd : stalled) {
@@ -350,6 +379,93 @@ TEST_F(SlowClientsTest, request_past_its_time_budget_is_abandoned_and_counted) {
   const auto full = client.Do(r);
   EXPECT_EQ(full.status, 200);
   EXPECT_EQ(std::count(full.body.begin(), full.body.end(), '\n'), 8800);
+}
+
+TEST_F(SlowClientsTest,
+       header_over_the_limit_gets_431_even_when_it_arrives_whole_with_a_body) {
+  // A 20 KiB header and a 64 KiB body in one send: the front once took the
+  // header (only a header still incomplete was measured), waited for a body
+  // that could not fit its buffer, spun on the readable socket and answered
+  // 408 after the whole read timeout.
+  options_.read_timeout = std::chrono::seconds(30);
+  server_.Start(options_);
+  const int fd = Connect(server_.port());
+  ASSERT_GE(fd, 0);
+  fds_.push_back(fd);
+  const std::string body(kFrontBodyBytes, ' ');
+  auto sent = std::async(std::launch::async, [&] {
+    return Send(fd, "POST /predict HTTP/1.1\r\nHost: x\r\nX-Pad: " +
+                        std::string(20000, 'a') + "\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\n\r\n" + body);
+  });
+  const std::string answer = ReadAnswer(fd, std::chrono::seconds(10));
+  sent.wait();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer.substr(0, 200);
+  EXPECT_NE(answer.find("request header too large"), std::string::npos);
+}
+
+TEST_F(SlowClientsTest,
+       announced_body_over_the_limit_gets_413_before_100_continue) {
+  // cpp-httplib answered "100 Continue" to a 100 MB announcement, then spent
+  // the read timeout skipping the body and answered 408.
+  options_.read_timeout = std::chrono::seconds(30);
+  options_.max_body_bytes = 1 << 20;
+  server_.Start(options_);
+  for (const std::string expect : {"Expect: 100-continue\r\n", ""}) {
+    const int fd = Connect(server_.port());
+    ASSERT_GE(fd, 0);
+    fds_.push_back(fd);
+    Send(fd,
+         "POST /predict/batch HTTP/1.1\r\nHost: x\r\nContent-Length: "
+         "100000000\r\n" +
+             expect + "\r\n");
+    const std::string answer = ReadAnswer(fd, std::chrono::seconds(10));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << expect << answer;
+    EXPECT_NE(answer.find("request body too large (limit 1048576 bytes)"),
+              std::string::npos)
+        << answer;
+  }
+}
+
+TEST_F(SlowClientsTest, refused_request_is_answered_then_closed_without_reset) {
+  // A 431 while the client still sends its (2 MB) request: closing with
+  // unread bytes sends a reset, which destroys the answer in the client's
+  // buffer; the front lingers, discarding, until the client closes.
+  server_.Start(options_);
+  const int fd = Connect(server_.port());
+  ASSERT_GE(fd, 0);
+  fds_.push_back(fd);
+  auto sent = std::async(std::launch::async, [&] {
+    return Send(fd, "POST /predict HTTP/1.1\r\nX-Pad: " +
+                        std::string(2 << 20, 'a') + "\r\n\r\n");
+  });
+  EXPECT_TRUE(sent.get()) << "the upload was reset: " << std::strerror(errno);
+  const std::string answer = ReadAnswer(fd, std::chrono::seconds(10));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer.substr(0, 200);
+  ::shutdown(fd, SHUT_WR);
+  char byte = 0;
+  EXPECT_EQ(::recv(fd, &byte, 1, 0), 0) << std::strerror(errno);
+}
+
+TEST_F(SlowClientsTest, announced_large_body_that_never_comes_holds_no_worker) {
+  // One worker; a client announces 500 KB and sends nothing. The front keeps
+  // it (until the read timeout) instead of handing it to the only worker.
+  options_.threads = 1;
+  options_.read_timeout = std::chrono::seconds(30);
+  server_.Start(options_);
+  const int fd = Connect(server_.port());
+  ASSERT_GE(fd, 0);
+  fds_.push_back(fd);
+  Send(fd,
+       "POST /predict/batch HTTP/1.1\r\nHost: x\r\nContent-Length: "
+       "500000\r\n\r\n");
+  http::Client client{http::ClientOptions{}};
+  http::Request r;
+  r.method = "POST";
+  r.url = "http://127.0.0.1:" + std::to_string(server_.port()) + "/predict";
+  r.body = testing::ClusterBRecords()[0].raw.dump();
+  r.timeout = std::chrono::seconds(10);  // generous; the worker is free
+  EXPECT_EQ(client.Do(r).status, 200);
 }
 
 }  // namespace
