@@ -1,5 +1,9 @@
 #include "collect/live_collect.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -27,37 +31,80 @@ std::string MetaString(const nlohmann::json& object, const char* key) {
   return m[key].get<std::string>();
 }
 
-// Where the lines go. Appends and flushes each line so a killed collector loses
-// nothing written.
+// Where the lines go. Appends each line with one write(2) (O_APPEND) so a
+// killed collector loses nothing written and a line is never interleaved. A
+// SIGKILL can still cut a long write short (the kernel stops between pages), so
+// opening a file first drops a trailing partial line a killed run left: every
+// line of the file stays complete JSON (docs/formats/collect.md). One watcher
+// per output file.
 class LineWriter {
  public:
   explicit LineWriter(const std::string& path) : path_(path) {
-    if (path.empty() || path == "-") {
-      file_ = stdout;
-      return;
-    }
-    file_ = std::fopen(path.c_str(), "a");
-    if (file_ == nullptr) {
+    if (path.empty() || path == "-") return;
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (fd_ < 0) {
       throw Error(
           path + ": cannot open output for appending: " + std::strerror(errno));
     }
-    owned_ = true;
+    DropPartialLastLine();
   }
   ~LineWriter() {
-    if (owned_) std::fclose(file_);
+    if (fd_ >= 0) ::close(fd_);
   }
   void Write(const std::string& line) {
     std::lock_guard lock(mu_);
-    std::fwrite(line.data(), 1, line.size(), file_);
-    std::fputc('\n', file_);
-    if (std::fflush(file_) != 0)
-      throw Error(path_ + ": write failed: " + std::strerror(errno));
+    if (fd_ < 0) {
+      std::fwrite(line.data(), 1, line.size(), stdout);
+      std::fputc('\n', stdout);
+      if (std::fflush(stdout) != 0)
+        throw Error(path_ + ": write failed: " + std::strerror(errno));
+      return;
+    }
+    const std::string text = line + "\n";
+    size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0)
+        throw Error(path_ + ": write failed: " + std::strerror(errno));
+      done += static_cast<size_t>(n);
+    }
   }
 
  private:
+  // Truncates the file after its last '\n' (to empty when it has none).
+  void DropPartialLastLine() {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+      return;
+    off_t end = st.st_size;
+    char buf[4096];
+    while (end > 0) {
+      const off_t start = end > static_cast<off_t>(sizeof(buf))
+                              ? end - static_cast<off_t>(sizeof(buf))
+                              : 0;
+      const ssize_t n =
+          ::pread(fd_, buf, static_cast<size_t>(end - start), start);
+      if (n != end - start) return;  // unreadable: leave it as it is
+      if (end == st.st_size && buf[n - 1] == '\n') return;  // complete
+      for (ssize_t i = n - 1; i >= 0; --i) {
+        if (buf[i] == '\n') {
+          Truncate(start + i + 1);
+          return;
+        }
+      }
+      end = start;
+    }
+    Truncate(0);
+  }
+  void Truncate(off_t size) {
+    if (::ftruncate(fd_, size) != 0)
+      throw Error(path_ + ": cannot drop the partial last line: " +
+                  std::strerror(errno));
+  }
+
   std::string path_;
-  std::FILE* file_ = nullptr;
-  bool owned_ = false;
+  int fd_ = -1;  // -1: stdout
   std::mutex mu_;
 };
 

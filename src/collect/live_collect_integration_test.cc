@@ -130,8 +130,11 @@ std::vector<json> WaitLines(const std::string& path, size_t n,
 // A CollectWatch running on a thread, writing to a temp file.
 class Watcher {
  public:
-  Watcher(const Cluster& cluster, LiveCollectOptions options) {
+  // `previous`: what the output file holds before the watch starts.
+  Watcher(const Cluster& cluster, LiveCollectOptions options,
+          const std::string& previous = "") {
     output_ = cluster.dir() + "/out-" + std::to_string(counter_++) + ".ndjson";
+    if (!previous.empty()) std::ofstream(output_, std::ios::binary) << previous;
     options.connection.kubeconfig = cluster["KUBECONFIG_FILE"];
     options.output = output_;
     thread_ = std::thread([this, options] {
@@ -220,6 +223,26 @@ TEST(KubeLive, emit_initial_reports_existing_deployments_jobs_and_cronjobs) {
       EXPECT_EQ(l["parallelism"], 1);
     }
   }
+}
+
+// A collector SIGKILLed mid-write leaves a partial last line; the next watch
+// into the file drops it, so appending resumes on a line boundary and every
+// line stays complete JSON.
+TEST(KubeLive, partial_last_line_of_a_killed_run_is_dropped_before_appending) {
+  REQUIRE_CLUSTER(*g_cluster);
+  kube::ApiClient api(g_cluster->Config());
+  CreateNamespace(api, "resume");
+  Create(api, "resume", Deployment("web", "nginx:1.25", 1));
+  LiveCollectOptions o;
+  o.emit_initial = true;
+  o.namespaces = {"resume"};
+  Watcher w(*g_cluster, o, "{\"kept\":1}\n{\"schema_version\":\"v1\",\"nam");
+  auto lines = WaitLines(w.output(), 2);
+  w.Stop();
+  ASSERT_EQ(w.error(), "");
+  ASSERT_EQ(lines.size(), 2u) << w.Log();
+  EXPECT_EQ(lines[0], json({{"kept", 1}}));
+  EXPECT_EQ(Key(lines[1]), "Deployment/resume/web");
 }
 
 TEST(KubeLive, create_scale_and_template_edit_give_exactly_the_expected_lines) {

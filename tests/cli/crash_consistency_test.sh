@@ -15,6 +15,9 @@
 #   cache (encode transform --sbert-model ... --embedding-cache; a tiny random BERT folder written
 #   here), labels --mode window and --mode job (simulate -> promtool -> a real Prometheus; skipped
 #   with the reason when prometheus/promtool are missing).
+# collect watch --output appends instead: killed at 8 times, every complete line must be JSON, and
+# the next watch drops a partial last line (a real kube-apiserver from tests/e2e/kube-up.sh;
+# skipped with the reason when none can be started).
 #
 # Usage: crash_consistency_test.sh PODPOWER_BINARY SOURCE_DIR [PYTHON]
 # KEEP_WORK=1 keeps the work folder of a failed run; CRASH_ONLY="join simulate ..." runs only the
@@ -28,10 +31,12 @@ PY=${3:-/usr/bin/python3}
 A=$SRC/examples/data/cluster-a
 B=$SRC/examples/data/cluster-b
 W=$(mktemp -d "${TMPDIR:-/tmp}/podpower-crash.XXXXXX")
-PROM_PID=""
+PROM_PID="" WATCH_PID="" KUBE_DIR=""
 cleanup() {
   local rc=$?
+  [ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
   [ -n "$PROM_PID" ] && "$SRC/tests/e2e/prometheus-stop.sh" "$PROM_PID"
+  [ -n "$KUBE_DIR" ] && "$SRC/tests/e2e/kube-up.sh" stop "$KUBE_DIR" >/dev/null 2>&1
   if [ "$rc" = 0 ] || [ -z "${KEEP_WORK:-}" ]; then rm -rf "$W"; else echo "work folder kept: $W"; fi
   exit "$rc"
 }
@@ -308,6 +313,73 @@ else
     "$BIN" labels --prom "$PROM" --mode job --start "$START" --end "$END" --out "$W/labels_job/labels.parquet"
   "$SRC/tests/e2e/prometheus-stop.sh" "$PROM_PID"
   PROM_PID=""
+fi
+
+section "collect watch --output (appends; a real kube-apiserver)"
+# Appending output: after each SIGKILL every line that has its newline is complete JSON; the next
+# watch into the file drops a trailing partial line, so after it every line of the file is.
+if [ -n "${CRASH_ONLY:-}" ] && [[ " $CRASH_ONLY " != *" collect_watch "* ]]; then
+  echo "   (not run: CRASH_ONLY)"
+elif ! "$SRC/tests/e2e/kube-up.sh" start "$W/kube" >"$W/kube-up.log" 2>&1; then
+  "$SRC/tests/e2e/kube-up.sh" stop "$W/kube" >/dev/null 2>&1 || true
+  echo "SKIP: collect watch: no real kube-apiserver: kube-up.sh start failed: $(tail -2 "$W/kube-up.log" | tr '\n' ' ')"
+  SUMMARY+=("collect_watch: skipped (no kube-apiserver)")
+else
+  KUBE_DIR=$W/kube
+  eval "$(grep -E '^(TOKEN|CA|SERVER|KUBECONFIG_FILE)=' "$KUBE_DIR/env" | sed 's/^/K_/')"
+  api() {
+    curl -sS --fail-with-body --cacert "$K_CA" -H "Authorization: Bearer $K_TOKEN" \
+      -H 'Content-Type: application/json' -X POST --data-binary "$2" "$K_SERVER$1" >"$W/api.out" 2>&1 ||
+      { cat "$W/api.out" >&2; fail "POST $1 to the kube-apiserver"; }
+  }
+  api /api/v1/namespaces '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"crash"}}'
+  for i in $(seq 1 40); do
+    api /apis/apps/v1/namespaces/crash/deployments '{"apiVersion":"apps/v1","kind":"Deployment",
+      "metadata":{"name":"web-'"$i"'"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},
+      "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"nginx",
+      "image":"nginx:1.27","resources":{"requests":{"cpu":"250m","memory":"64Mi"}}}]}}}}'
+  done
+  OUT=$W/watch/records.ndjson
+  mkdir -p "$W/watch"
+  check_lines() { # check_lines WHEN: every newline-terminated line of $OUT is a JSON object
+    [ -e "$OUT" ] || { echo "no file yet"; return 0; }
+    "$PY" -c '
+import json, sys
+data = open(sys.argv[1], "rb").read()
+lines = data.split(b"\n")
+for i, line in enumerate(lines[:-1]):
+    if not isinstance(json.loads(line), dict):
+        raise SystemExit("line %d is not a JSON object" % (i + 1))
+print(len(lines) - 1, "complete lines,", len(lines[-1]), "bytes after the last newline")
+' "$OUT" || fail "collect watch @ $1: a broken line in $OUT"
+  }
+  n_killed=0
+  for secs in 0.02 0.05 0.1 0.15 0.2 0.3 0.6 1.5; do
+    outcome=$("$PY" "$SRC/tests/cli/crash_kill.py" time "$secs" -- env KUBECONFIG="$K_KUBECONFIG_FILE" \
+      "$BIN" collect watch --emit-initial --namespaces crash --output "$OUT")
+    [ "$outcome" = killed ] || fail "collect watch @ ${secs}s: $outcome (a watch runs until stopped)"
+    n_killed=$((n_killed + 1))
+    echo "   killed at ${secs}s: $(check_lines "${secs}s")"
+  done
+  # A partial line as a SIGKILL mid-write would leave it, then one more watch (stopped by SIGTERM
+  # once it has appended the 40 initial records again).
+  printf '{"schema_version":"v1","namespace":"cr' >>"$OUT"
+  before=$(grep -c '' "$OUT")
+  KUBECONFIG=$K_KUBECONFIG_FILE "$BIN" collect watch --emit-initial --namespaces crash --output "$OUT" \
+    >"$W/watch.out" 2>"$W/watch.err" &
+  WATCH_PID=$!
+  for _ in $(seq 1 300); do
+    [ "$(grep -c '' "$OUT")" -ge $((before - 1 + 40)) ] && break
+    sleep 0.1
+  done
+  kill "$WATCH_PID"; wait "$WATCH_PID" || true
+  WATCH_PID=""
+  summary=$(check_lines "the last run")
+  tail -c 1 "$OUT" | od -An -c | grep -q '\\n' || fail "collect watch: the file does not end with a complete line"
+  echo "   after the next run: $summary"
+  SUMMARY+=("$(printf '%-22s %d kills at 0.02-1.5 s: every line complete JSON; partial last line dropped by the next run' collect_watch "$n_killed")")
+  "$SRC/tests/e2e/kube-up.sh" stop "$KUBE_DIR" >/dev/null 2>&1
+  KUBE_DIR=""
 fi
 
 section "summary (command, duration of a complete run, outcome of the kills)"
