@@ -125,7 +125,11 @@ AdmissionResult Admit(const json& review, const Artifacts* artifacts,
   const std::string uid = request["uid"].get<std::string>();
   AdmissionResult result;
   Answer answer;
-  const std::string api_version = review.value("apiVersion", "");
+  const auto version = review.find("apiVersion");
+  const std::string api_version =
+      version != review.end() && version->is_string()
+          ? version->get<std::string>()
+          : (version == review.end() ? "" : version->dump());
   if (api_version != kAdmissionV1) {
     answer.warnings.push_back("podpower: AdmissionReview " + api_version +
                               " not supported (expected " + kAdmissionV1 +

@@ -47,11 +47,20 @@ ordered_json PredictOut(const predict::WorkloadPrediction& p,
   return out;
 }
 
+// A string field of a manifest object; "" when missing or not a string (a
+// `kind: 7` or `kind: null` is then "not a workload", a 400, not a 500).
+std::string StringField(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 ordered_json ParseJsonObject(const std::string& body) {
   ordered_json j;
   try {
     j = ordered_json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for numbers such as 1e400.
     throw BadRequest{400, std::string("body: invalid JSON: ") + e.what()};
   }
   if (!j.is_object()) {
@@ -76,7 +85,7 @@ std::vector<io::InferenceRequest> ManifestRecords(const std::string& body) {
     if (!doc.is_object()) {
       throw BadRequest{400, where + ": expected a Kubernetes object"};
     }
-    const std::string kind = doc.value("kind", "");
+    const std::string kind = StringField(doc, "kind");
     if (doc.contains("items") && doc["items"].is_array() && kind.size() >= 4 &&
         kind.compare(kind.size() - 4, 4, "List") == 0) {
       for (size_t i = 0; i < doc["items"].size(); ++i) {
@@ -92,7 +101,7 @@ std::vector<io::InferenceRequest> ManifestRecords(const std::string& body) {
   }
   std::vector<io::InferenceRequest> records;
   for (const auto& [where, object] : objects) {
-    const std::string kind = object.is_object() ? object.value("kind", "") : "";
+    const std::string kind = StringField(object, "kind");
     if (!collect::IsWorkloadKind(kind)) {
       throw BadRequest{
           400, fmt::format("{}: kind '{}' is not a workload (expected "

@@ -30,5 +30,24 @@ TEST(ApiErrors, predict_body_with_invalid_utf8_is_a_400_not_a_500) {
   EXPECT_NO_THROW(nlohmann::json::parse(r.body)) << r.body;
 }
 
+// Found by fuzz/serve_yaml_fuzzer.cc: a kind that is not a string escaped as a
+// JSON type_error (500). It is "not a workload": a 400 naming the document.
+TEST(ApiErrors, manifest_kind_that_is_not_a_string_is_a_400) {
+  for (const char* kind : {"null", "7", "[Deployment]", "{a: b}"}) {
+    const ApiResponse r =
+        HandleInferFromYaml(std::string("kind: ") + kind + "\nitems: []\n");
+    EXPECT_EQ(r.status, 400) << kind << ": " << r.body;
+    EXPECT_NE(r.body.find("document 1"), std::string::npos) << r.body;
+  }
+}
+
+// 1e400 is valid JSON syntax but no double: a 400, not a 500.
+TEST(ApiErrors, number_out_of_double_range_is_a_400) {
+  const Artifacts none;
+  const ApiResponse r = HandlePredict(
+      "{\"schema_version\":\"v1\",\"gpu_count\":1e400}", none, ApiOptions{});
+  EXPECT_EQ(r.status, 400) << r.body;
+}
+
 }  // namespace
 }  // namespace podpower::serve
