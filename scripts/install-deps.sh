@@ -7,7 +7,10 @@
 #   scripts/install-deps.sh --test    everything `make test` needs (the default, also with no argument):
 #                                     --demo + GoogleTest, Google Benchmark, clang-format, the Python
 #                                     oracles (sklearn, PyTorch), etcd, VictoriaMetrics, wrk, Chromium
-#   scripts/install-deps.sh --list [--build|--demo|--test]   print that mode's Debian packages, install nothing
+#   scripts/install-deps.sh --image   (with any mode above; alone: --test) also buildah and mmdebstrap, for
+#                                     scripts/build-image.sh and tests/cli/image_test.sh (the container
+#                                     image, built without a registry); that test skips without them
+#   scripts/install-deps.sh --list [--build|--demo|--test] [--image]   print the Debian packages, install nothing
 # Idempotent: when everything is present it checks and exits in well under a second.
 # Environment: PODPOWER_SKIP_APT=1 skips the apt step (for machines managed otherwise).
 # tests/deps/demo_packages_test.sh checks that --demo lists only packages the demo build or run uses.
@@ -27,23 +30,30 @@ DEMO_PKGS=(prometheus python3 curl)
 # the report.
 TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3-sklearn python3-numpy
   python3-torch etcd-server etcd-client victoria-metrics wrk chromium)
+# Build and run the container image (--image, on top of a mode): buildah builds deploy/Dockerfile
+# as root with chroot isolation (its dependency uidmap comes along; no OCI runtime, podman or
+# fuse-overlayfs needed), mmdebstrap makes the base image from Debian's packages.
+IMAGE_PKGS=(buildah mmdebstrap)
 
 mode="test"
 list=0
+image=0
 for arg in "$@"; do
   case "$arg" in
     --build) mode=build ;;
     --demo) mode=demo ;;
     --test) mode="test" ;;
     --list) list=1 ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "install-deps: unknown argument '$arg' (use --build, --demo, --test, --list)" >&2; exit 2 ;;
+    --image) image=1 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install-deps: unknown argument '$arg' (use --build, --demo, --test, --image, --list)" >&2; exit 2 ;;
   esac
 done
 
 pkgs=("${BUILD_PKGS[@]}")
 [ "$mode" = build ] || pkgs+=("${DEMO_PKGS[@]}")
 [ "$mode" != test ] || pkgs+=("${TEST_PKGS[@]}")
+[ "$image" = 0 ] || pkgs+=("${IMAGE_PKGS[@]}")
 if [ "$list" = 1 ]; then
   printf '%s\n' "${pkgs[@]}"
   exit 0
