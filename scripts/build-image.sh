@@ -7,7 +7,7 @@
 #    buildah's storage as docker.io/library/debian:bookworm-slim, the name the Dockerfile uses.
 #    Skipped when that image is already there (`buildah rmi` it to make it again).
 # 2. buildah bud --isolation chroot --pull=never --layers (cached layers: the builder's apt step
-#    is not redone while its lines stay the same).
+#    is not redone while its lines stay the same; --force-rm: a failed build leaves no container).
 #      default:            the binary is compiled inside the image from this tree (stage "source"),
 #                          its commit pinned with PODPOWER_COMMIT (the context has no .git);
 #                          ~15-20 min on 2 cores.
@@ -87,7 +87,7 @@ else
 fi
 
 # 2. The image.
-args=(--isolation chroot --pull=never --layers -f "$ROOT/deploy/Dockerfile" -t "$tag")
+args=(--isolation chroot --pull=never --layers --force-rm -f "$ROOT/deploy/Dockerfile" -t "$tag")
 if [ -n "$prebuilt" ]; then
   [ -x "$prebuilt" ] || { echo "build-image: $prebuilt is not an executable" >&2; exit 1; }
   # The binary and the libduckdb.so it resolves (its RUNPATH points into the build tree), laid out
