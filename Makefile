@@ -1,6 +1,6 @@
 # podpower: the two commands are `make demo` and `make test`; each installs what it needs first.
 #   make demo   scripts/install-deps.sh --demo, then builds the podpower binary only and runs the demo
-#   make test   scripts/install-deps.sh --test, builds everything (tests, benchmarks), runs every test
+#   make test   scripts/install-deps.sh --test --image (buildah, mmdebstrap for the image test), builds everything (tests, benchmarks), runs every test
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
@@ -8,12 +8,12 @@ WERROR     ?= ON
 CMAKE_FLAGS = -G Ninja -DPODPOWER_WERROR=$(WERROR)
 PREFIX     ?= /usr/local
 
-.PHONY: all deps build test unit asan demo demo-build install bench format format-check clean
+.PHONY: all deps build test unit asan demo demo-build install bench fuzz format format-check clean
 
 all: build
 
 deps:
-	@scripts/install-deps.sh --test
+	@scripts/install-deps.sh --test --image
 
 # Everything, tests and benchmarks included. Switches a folder first configured by `make demo`
 # (tests off) to tests on; the binary's objects are reused, only tests and benchmarks compile.
@@ -57,6 +57,13 @@ install: demo-build
 
 bench: build
 	@scripts/bench.sh $(BUILD)
+
+# libFuzzer targets (clang, ASan+UBSan, build-fuzz/) for FUZZ_SECONDS each; what they find goes to
+# fuzz/regression/, which `make test` replays.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh --build --fuzz
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs -r clang-format -i

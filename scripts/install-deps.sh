@@ -10,7 +10,9 @@
 #   scripts/install-deps.sh --image   (with any mode above; alone: --test) also buildah and mmdebstrap, for
 #                                     scripts/build-image.sh and tests/cli/image_test.sh (the container
 #                                     image, built without a registry); that test skips without them
-#   scripts/install-deps.sh --list [--build|--demo|--test] [--image]   print the Debian packages, install nothing
+#   scripts/install-deps.sh --fuzz    (with any mode above; alone: --test) also clang and libFuzzer, for
+#                                     `make fuzz` (scripts/fuzz.sh; make test only replays their inputs)
+#   scripts/install-deps.sh --list [--build|--demo|--test] [--image] [--fuzz]   print the Debian packages, install nothing
 # Idempotent: when everything is present it checks and exits in well under a second.
 # Environment: PODPOWER_SKIP_APT=1 skips the apt step (for machines managed otherwise).
 # tests/deps/demo_packages_test.sh checks that --demo lists only packages the demo build or run uses.
@@ -34,10 +36,13 @@ TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3-sklea
 # as root with chroot isolation (its dependency uidmap comes along; no OCI runtime, podman or
 # fuse-overlayfs needed), mmdebstrap makes the base image from Debian's packages.
 IMAGE_PKGS=(buildah mmdebstrap)
+# Fuzz the parsers (--fuzz): clang with libFuzzer and its sanitizers (fuzz/CMakeLists.txt).
+FUZZ_PKGS=(clang libfuzzer-14-dev)
 
 mode="test"
 list=0
 image=0
+fuzz=0
 for arg in "$@"; do
   case "$arg" in
     --build) mode=build ;;
@@ -45,8 +50,9 @@ for arg in "$@"; do
     --test) mode="test" ;;
     --list) list=1 ;;
     --image) image=1 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "install-deps: unknown argument '$arg' (use --build, --demo, --test, --image, --list)" >&2; exit 2 ;;
+    --fuzz) fuzz=1 ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install-deps: unknown argument '$arg' (use --build, --demo, --test, --image, --fuzz, --list)" >&2; exit 2 ;;
   esac
 done
 
@@ -54,6 +60,7 @@ pkgs=("${BUILD_PKGS[@]}")
 [ "$mode" = build ] || pkgs+=("${DEMO_PKGS[@]}")
 [ "$mode" != test ] || pkgs+=("${TEST_PKGS[@]}")
 [ "$image" = 0 ] || pkgs+=("${IMAGE_PKGS[@]}")
+[ "$fuzz" = 0 ] || pkgs+=("${FUZZ_PKGS[@]}")
 if [ "$list" = 1 ]; then
   printf '%s\n' "${pkgs[@]}"
   exit 0
