@@ -42,6 +42,9 @@ constexpr char kTempMarker[] = ".podpower-tmp-";
 // DuckDB's COPY ... TO 'x' (USE_TMP_FILE, its default when 'x' exists) writes
 // "tmp_x" beside x first and renames it.
 constexpr char kDuckDbPrefix[] = "tmp_";
+// A folder "<temp path>.spill" holds DuckDB's spill files of a writer that
+// needs them (join); it goes with its temp file.
+constexpr char kSpillSuffix[] = ".spill";
 
 // The pid in "<.name>.podpower-tmp-<pid>-<random>", or 0 when `file` is not
 // exactly that shape (a leading dot, the marker, digits, '-', a non-empty
@@ -106,19 +109,32 @@ size_t RemoveStaleTemporaryFiles(const std::string& folder) {
     if (name.find(kTempMarker) != std::string::npos) names.push_back(name);
   }
   size_t removed = 0;
+  const std::string spill_suffix = kSpillSuffix;
   for (const std::string& name : names) {
     const bool duckdb = name.rfind(kDuckDbPrefix, 0) == 0;
+    const bool spill = !duckdb && name.size() > spill_suffix.size() &&
+                       name.compare(name.size() - spill_suffix.size(),
+                                    spill_suffix.size(), spill_suffix) == 0;
     // The AtomicFile temp whose lock speaks for this entry.
-    const std::string own =
-        duckdb ? name.substr(sizeof(kDuckDbPrefix) - 1) : name;
+    std::string own = name;
+    if (duckdb) own = name.substr(sizeof(kDuckDbPrefix) - 1);
+    if (spill) own = name.substr(0, name.size() - spill_suffix.size());
     const pid_t pid = TempOwner(own);
     if (pid == 0 || pid == ::getpid() || !ProcessGone(pid)) continue;
     struct stat st;
     if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-        !S_ISREG(st.st_mode))
+        !(spill ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
       continue;
     if (Locked(dir_fd, own)) continue;
-    if (::unlinkat(dir_fd, name.c_str(), 0) == 0) ++removed;
+    if (spill) {
+      std::error_code ec;  // remove_all does not follow symlinks inside
+      if (std::filesystem::remove_all(std::filesystem::path(dir) / name, ec) >
+              0 &&
+          !ec)
+        ++removed;
+    } else if (::unlinkat(dir_fd, name.c_str(), 0) == 0) {
+      ++removed;
+    }
   }
   ::closedir(listing);
   return removed;

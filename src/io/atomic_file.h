@@ -48,15 +48,18 @@ class AtomicFile {
 // Removes from `folder` the temporary files of writers that were killed:
 // regular files named ".<name>.podpower-tmp-<pid>-<random>" (AtomicFile's) or
 // "tmp_" + such a name (left by DuckDB's own USE_TMP_FILE step when a COPY into
-// an AtomicFile's temp path is killed), when both
+// an AtomicFile's temp path is killed), and folders named such a name +
+// ".spill" (a writer's DuckDB spill folder beside its temp file, removed with
+// everything in it), when both
 //   - <pid> is not a running process (kill(pid, 0) fails with ESRCH), and
 //   - no process holds an flock on the file (for a "tmp_" file: on the
 //     AtomicFile temp it belongs to, if that still exists).
 // A live writer's file is never removed: its pid answers kill(), and its flock
 // covers a pid from another pid namespace sharing the folder. A dead pid
 // reused by an unrelated process only delays the removal. Entries that do not
-// match exactly, symlinks and folders are left alone. Best effort: returns the
-// number removed and never throws (an unreadable folder removes nothing).
+// match exactly, symlinks, and folders other than spill folders are left alone.
+// Best effort: returns the number removed and never throws (an unreadable
+// folder removes nothing).
 size_t RemoveStaleTemporaryFiles(const std::string& folder);
 
 // Writes `text` to `path` atomically ("-" means stdout).

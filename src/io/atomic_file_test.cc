@@ -218,6 +218,23 @@ TEST_F(AtomicFileTest, duckdb_tmp_copy_of_a_dead_writers_temp_is_removed) {
   EXPECT_TRUE(Entries().empty());
 }
 
+TEST_F(AtomicFileTest, dead_writers_spill_folder_is_removed_live_ones_kept) {
+  const ChildWriter live = StartChildWriter((dir_ / "live.parquet").string());
+  const ChildWriter dead = StartChildWriter((dir_ / "dead.parquet").string());
+  KillAndReap(dead.pid);
+  for (const auto* w : {&live, &dead}) {
+    fs::create_directories(w->temp_path + ".spill/sub");
+    podpower::testing::WriteFile(w->temp_path + ".spill/sub/duckdb.tmp", "x");
+  }
+  EXPECT_EQ(RemoveStaleTemporaryFiles(dir_.string()), 2u);  // file + folder
+  EXPECT_FALSE(fs::exists(dead.temp_path + ".spill"));
+  EXPECT_TRUE(fs::exists(live.temp_path + ".spill/sub/duckdb.tmp"));
+  EXPECT_TRUE(fs::exists(live.temp_path));
+  KillAndReap(live.pid);
+  EXPECT_EQ(RemoveStaleTemporaryFiles(dir_.string()), 2u);
+  EXPECT_TRUE(Entries().empty());
+}
+
 TEST_F(AtomicFileTest, cleanup_leaves_other_files_alone) {
   const ChildWriter child = StartChildWriter((dir_ / "gone").string());
   KillAndReap(child.pid);
@@ -237,8 +254,12 @@ TEST_F(AtomicFileTest, cleanup_leaves_other_files_alone) {
   fs::create_directory(dir_ / (".d.podpower-tmp-" + dead + "-abc"));
   fs::create_symlink(dir_ / "notes.txt",
                      dir_ / (".l.podpower-tmp-" + dead + "-abc"));
+  // A plain file named like a spill folder, and a spill folder of no temp.
+  podpower::testing::WriteFile(
+      (dir_ / (".s.podpower-tmp-" + dead + "-abc.spill")).string(), "keep");
+  fs::create_directory(dir_ / (".t.podpower-tmp-" + dead + "-a.b.spill"));
   EXPECT_EQ(RemoveStaleTemporaryFiles(dir_.string()), 1u);  // the child's
-  EXPECT_EQ(Entries().size(), keep.size() + 2);
+  EXPECT_EQ(Entries().size(), keep.size() + 4);
   EXPECT_EQ(RemoveStaleTemporaryFiles((dir_ / "missing").string()), 0u);
 }
 
