@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -574,12 +576,36 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
     }
   }
 
-  // Samples: cumulative joules per container (v0.7) or pod (v0.10).
-  std::string om;
-  om.reserve(pods.size() * 64 * static_cast<size_t>(duration / step + 1));
+  // Samples: cumulative joules per container (v0.7) or pod (v0.10), streamed
+  // to kepler.om in pieces of about 1 MiB (a 3,000-workload day is gigabytes
+  // of text: memory stays flat in the cluster's size and hours). The GPU
+  // series, a family of their own that must follow the CPU family's, are
+  // drawn in the same pass (they share its random draws), so they wait in an
+  // anonymous temporary file and are appended after it.
+  const std::filesystem::path dir(o.out_dir);
+  io::AtomicFile om_file((dir / "kepler.om").string());
+  std::ofstream& om_out = om_file.stream();
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> gpu_file(std::tmpfile(),
+                                                           &std::fclose);
+  if (!gpu_file) throw Error("simulate: cannot create a temporary file");
+  constexpr size_t kPiece = 1 << 20;
+  std::string om, gpu_om;
+  size_t gpu_bytes = 0;
+  const auto flush = [&](bool all) {
+    if (all || om.size() >= kPiece) {
+      om_out << om;
+      om.clear();
+    }
+    if (all || gpu_om.size() >= kPiece) {
+      if (std::fwrite(gpu_om.data(), 1, gpu_om.size(), gpu_file.get()) !=
+          gpu_om.size())
+        throw Error("simulate: cannot write the temporary GPU series");
+      gpu_bytes += gpu_om.size();
+      gpu_om.clear();
+    }
+  };
   om += v010 ? "# TYPE kepler_pod_cpu_joules counter\n"
              : "# TYPE kepler_container_joules counter\n";
-  std::string gpu_om;
   io::Progress progress("simulating pods", pods.size());
   for (auto& p : pods) {
     const Workload& w = workloads[p.workload];
@@ -645,14 +671,25 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
     }
     p.truth.energy_j = pod_cpu + pod_gpu;
     p.truth.gpu_energy_j = pod_gpu;
+    flush(false);
     progress.Advance();
   }
-  if (!gpu_om.empty()) om += "# TYPE kepler_pod_gpu_joules counter\n" + gpu_om;
+  flush(true);
+  if (gpu_bytes > 0) {
+    om_out << "# TYPE kepler_pod_gpu_joules counter\n";
+    std::rewind(gpu_file.get());
+    std::vector<char> piece(kPiece);
+    for (size_t n;
+         (n = std::fread(piece.data(), 1, piece.size(), gpu_file.get())) > 0;)
+      om_out.write(piece.data(), static_cast<std::streamsize>(n));
+  }
+  gpu_file.reset();
 
   // kube-state-metrics owner series, one sample a minute over each life.
   auto life = [&](int64_t a, int64_t b, const std::string& series) {
     for (int64_t ts = a; ts <= b; ts += 60)
       om += fmt::format("{} 1 {}\n", series, ts);
+    flush(false);
   };
   om += "# TYPE kube_pod_owner gauge\n";
   for (const auto& p : pods) {
@@ -681,9 +718,9 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
                      j.job, j.ns, j.cronjob));
   }
   om += "# EOF\n";
+  flush(true);
 
   // Files.
-  const std::filesystem::path dir(o.out_dir);
   for (const auto& w : workloads) sim.requests.push_back(w.request);
   io::WriteInferenceRequests(sim.requests,
                              (dir / "inference_requests.ndjson").string());
@@ -694,7 +731,7 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
             .string(),
         ManifestYaml(w.request, *w.t, w.replicas));
   }
-  io::WriteTextFile((dir / "kepler.om").string(), om);
+  om_file.Commit();
   std::string csv =
       "namespace,workload_kind,workload_name,pod,uid,node,family,pattern,"
       "start,end,energy_j,gpu_energy_j,mean_watts\n";
