@@ -1,5 +1,6 @@
 #!/bin/sh
-# Stops a Prometheus started by prometheus-start.sh, by pid, and waits (up to 10 s) for it to exit.
+# Stops a server started by prometheus-start.sh (or victoria-metrics-start.sh), by pid: SIGTERM,
+# then waits up to 10 s for it to exit, then SIGKILL.
 # Usage: prometheus-stop.sh <pid>
 set -u
 pid=$1

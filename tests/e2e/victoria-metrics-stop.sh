@@ -1,14 +1,5 @@
 #!/bin/sh
 # Stops a VictoriaMetrics started by victoria-metrics-start.sh, by pid, and waits (up to 10 s) for
-# it to exit (it flushes its in-memory parts on SIGTERM).
+# it to exit (it flushes its in-memory parts on SIGTERM): the same stop as Prometheus'.
 # Usage: victoria-metrics-stop.sh <pid>
-set -u
-pid=$1
-kill "$pid" 2>/dev/null || exit 0
-i=0
-while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do
-  sleep 0.1
-  i=$((i + 1))
-done
-kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-exit 0
+exec "$(dirname "$0")/prometheus-stop.sh" "$@"
