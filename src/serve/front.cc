@@ -119,6 +119,7 @@ struct Front::Listener : Pollable {
   ListenerOptions options;
   int fd = -1;
   FrontCounters counters;
+  std::unique_ptr<Pool> probes;  // from Start
 };
 
 struct Front::Conn : Pollable {
@@ -412,8 +413,12 @@ const std::string& Front::listener_name(size_t listener) const {
 void Front::Start() {
   workers_ =
       std::make_unique<Pool>(options_.workers, [this](Conn* c) { Serve(c); });
-  probes_ = std::make_unique<Pool>(options_.probe_workers,
-                                   [this](Conn* c) { Serve(c); });
+  // Each listener its own probe workers: a client of the API port that
+  // pipelines GET /metrics and never reads held both shared ones in their
+  // write timeout, and kubelet's /healthz on --health-listen waited ~4 s.
+  for (auto& l : listeners_)
+    l->probes = std::make_unique<Pool>(options_.probe_workers,
+                                       [this](Conn* c) { Serve(c); });
   for (auto& l : listeners_) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -430,7 +435,7 @@ void Front::Stop() {
   Wake();
   if (loop_.joinable()) loop_.join();
   workers_->Shutdown();
-  probes_->Shutdown();
+  for (auto& l : listeners_) l->probes->Shutdown();
 }
 
 void Front::Wake() {
@@ -758,7 +763,7 @@ void Front::Dispatch(Conn* c) {
   Unwatch(c);
   c->busy = true;
   c->received = Clock::now();
-  (c->probe ? probes_ : workers_)->Push(c);
+  (c->probe ? c->listener->probes : workers_)->Push(c);
 }
 
 void Front::Serve(Conn* c) {

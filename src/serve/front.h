@@ -31,9 +31,10 @@
 //     beyond it gets "503 too many connections" and is closed at once, or,
 //     on a listener with evict_idle (the probe listener), the oldest
 //     connection that has no request in a worker is closed to make room;
-//   - probe requests (GET /healthz, /readyz, /metrics) run on their own
-//     reserved workers, so they are answered while every prediction worker is
-//     busy.
+//   - probe requests (GET /healthz, /readyz, /metrics) run on reserved
+//     workers of their listener, so they are answered while every prediction
+//     worker is busy, and clients of one listener (a reader that never reads
+//     its answers holds a worker for write_timeout) cannot hold another's.
 //
 // TLS (optional, for the webhook): the handshake and reads run non-blocking in
 // the loop like plain reads.
@@ -92,8 +93,8 @@ struct FrontOptions {
   std::chrono::milliseconds keep_alive_timeout{2000};
   size_t keep_alive_max_count = 1000;  // requests per connection
   size_t workers = 16;                 // prediction workers
-  size_t probe_workers = 2;            // reserved for probe requests
-  SSL_CTX* tls = nullptr;              // not owned; must outlive the front
+  size_t probe_workers = 2;  // reserved for probe requests, per listener
+  SSL_CTX* tls = nullptr;    // not owned; must outlive the front
   // A Content-Length above this is answered 413 by the front, before a
   // worker is taken or "100 Continue" sent (0: no limit here).
   size_t max_body_bytes = 0;
@@ -170,7 +171,6 @@ class Front {
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_map<Conn*, std::unique_ptr<Conn>> conns_;  // loop thread only
   std::unique_ptr<Pool> workers_;
-  std::unique_ptr<Pool> probes_;
   int epoll_ = -1;
   int wake_ = -1;  // eventfd
   std::thread loop_;

@@ -468,5 +468,49 @@ TEST_F(SlowClientsTest, announced_large_body_that_never_comes_holds_no_worker) {
   EXPECT_EQ(client.Do(r).status, 200);
 }
 
+TEST_F(SlowClientsTest,
+       api_clients_that_never_read_do_not_hold_the_probe_listener) {
+  // Three API connections pipeline GET /metrics and never read: each answer
+  // waits in a probe worker's write for --write-timeout. The probe listener
+  // has workers of its own, so kubelet's /healthz there is still answered
+  // (with shared probe workers it waited for the write timeout).
+  options_.health_listen = "127.0.0.1:0";
+  options_.write_timeout = std::chrono::seconds(30);
+  server_.Start(options_);
+  std::string pipelined;
+  for (int i = 0; i < 3000; ++i)
+    pipelined += "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (int i = 0; i < 3; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    fds_.push_back(fd);
+    const int small = 4096;  // so the answers back up quickly
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server_.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+              0);
+    [[maybe_unused]] const ssize_t n = ::send(
+        fd, pipelined.data(), pipelined.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  // Both of the API listener's probe workers stuck in a write: answers no
+  // longer complete, two requests stay in flight.
+  const std::string answered =
+      "podpower_http_requests_total{endpoint=\"/metrics\",code=\"200\"}";
+  double last = -1;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const double now = Metric(server_.metrics().Render(), answered);
+    if (now == last && server_.metrics().in_flight() >= 2) break;
+    last = now;
+  }
+  ASSERT_GE(server_.metrics().in_flight(), 2u) << "probe workers not held";
+  const Timed probe = Get(server_.health_port(), "/healthz");
+  EXPECT_EQ(probe.answer.rfind("HTTP/1.1 200", 0), 0u) << probe.answer;
+  EXPECT_LT(probe.ms, 5000);  // generous: ~1 ms when free
+}
+
 }  // namespace
 }  // namespace podpower::serve
