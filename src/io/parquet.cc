@@ -424,7 +424,11 @@ void WriteParquet(const Table& table, const std::string& path) {
   CreateAndAppend(db, "t", table, "cannot write Parquet");
   {
     Result r;
-    Run(db, r, "COPY t TO " + SqlString(file.temp_path()) + " (FORMAT parquet)",
+    // USE_TMP_FILE false: the target is already AtomicFile's temporary (a
+    // second one of DuckDB's own would be left behind by a kill, unlocked).
+    Run(db, r,
+        "COPY t TO " + SqlString(file.temp_path()) +
+            " (FORMAT parquet, USE_TMP_FILE false)",
         "cannot write Parquet");
   }
   file.Commit();

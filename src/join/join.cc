@@ -600,8 +600,9 @@ JoinStats JoinAggregated(const std::string& features_path,
   out_sql +=
       " FROM agg a JOIN groups g ON a.gid = g.gid ORDER BY a._first_pos "
       "NULLS LAST, a._any_pos, g._frow";
+  // USE_TMP_FILE false: the target is already AtomicFile's temporary.
   db.Execute("COPY (" + out_sql + ") TO " + io::SqlString(file.temp_path()) +
-                 " (FORMAT parquet)",
+                 " (FORMAT parquet, USE_TMP_FILE false)",
              "writing " + out_path);
   const Table counts =
       db.Query("SELECT count(*)::BIGINT FROM agg", labels_path);
