@@ -193,6 +193,8 @@ class ConnStream : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    const size_t asked = size;
+    std::string patched;
     if (!started_ && size >= 12 && std::string_view(ptr, 9) == "HTTP/1.1 " &&
         ptr[9] != '1') {
       // The status line (after any "100 Continue"). Answers that may leave
@@ -201,6 +203,21 @@ class ConnStream : public httplib::Stream {
       const std::string_view code(ptr + 9, 3);
       for (const char* c : {"400", "408", "411", "413", "414", "431", "503"})
         if (code == c) c_.close_after = true;
+      // Ending a keep-alive connection silently loses the client's next
+      // request (a POST is not retried): the answer says so. The head is one
+      // write (cpp-httplib buffers it), so the header goes after its status
+      // line unless the answer already carries one.
+      const std::string_view head(ptr, size);
+      const size_t eol = head.find("\r\n");
+      if (c_.close_after && eol != std::string_view::npos &&
+          head.find("\r\nConnection: close\r\n") == std::string_view::npos) {
+        patched.reserve(size + 19);
+        patched.append(ptr, eol + 2);
+        patched.append("Connection: close\r\n");
+        patched.append(ptr + eol + 2, size - eol - 2);
+        ptr = patched.data();
+        size = patched.size();
+      }
     }
     const auto deadline = Clock::now() + write_timeout_;
     size_t done = 0;
@@ -233,7 +250,7 @@ class ConnStream : public httplib::Stream {
       c_.close_after = true;
       return -1;
     }
-    return static_cast<ssize_t>(size);
+    return static_cast<ssize_t>(asked);
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {

@@ -447,6 +447,25 @@ TEST_F(SlowClientsTest, refused_request_is_answered_then_closed_without_reset) {
   EXPECT_EQ(::recv(fd, &byte, 1, 0), 0) << std::strerror(errno);
 }
 
+TEST_F(SlowClientsTest, answer_that_ends_the_connection_says_connection_close) {
+  // A 400 for a body that is not JSON ends the keep-alive connection; without
+  // "Connection: close" the client sends its next request into a closed
+  // socket, and a POST is not retried (bench/serve_hostile.sh lost them).
+  server_.Start(options_);
+  const int fd = Connect(server_.port());
+  ASSERT_GE(fd, 0);
+  fds_.push_back(fd);
+  const std::string body = "{\"a\":";
+  Send(fd, "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body);
+  const std::string answer = ReadAnswer(fd, std::chrono::seconds(10));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  const std::string head = answer.substr(0, answer.find("\r\n\r\n") + 2);
+  EXPECT_NE(head.find("\r\nConnection: close\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Connection: close"), head.rfind("Connection: close"))
+      << "one header, not two: " << head;
+}
+
 TEST_F(SlowClientsTest, announced_large_body_that_never_comes_holds_no_worker) {
   // One worker; a client announces 500 KB and sends nothing. The front keeps
   // it (until the read timeout) instead of handing it to the only worker.
