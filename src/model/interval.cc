@@ -81,7 +81,13 @@ IntervalCalibration CalibrateLogRatioInterval(
   // software). Its own conformal quantile is valid once it has enough rows
   // for one (ceil((n + 1) · level) <= n), but varies much from sample to
   // sample: the wider of the two.
-  const size_t fewest = static_cast<size_t>(std::ceil(level / (1 - level)));
+  // The fewest rows whose conformal rank ceil((n + 1) · level) is within n,
+  // computed as ConformalQuantile computes the rank (level / (1 - level)
+  // rounds up to 5 at 0.8 in floating point).
+  size_t fewest = 1;
+  while (static_cast<size_t>(
+             std::ceil(static_cast<double>(fewest + 1) * level)) > fewest)
+    ++fewest;
   for (auto& [kind, scores] : by_kind) {
     if (scores.size() >= kMinRowsPerKind) {
       c.scale_by_kind[kind] = ConformalQuantile(std::move(scores), level);

@@ -57,14 +57,25 @@ def log_ratio(t, p, eps):
 
 
 def conformal(t, p, kind):
-    """Pooled and per-kind (>= 20 rows) quantiles of the log-ratio scores."""
+    """Pooled and per-kind quantiles of the log-ratio scores: a kind's own with
+    >= 20 rows; the wider of the pooled and its own with fewer, down to the
+    fewest rows whose conformal rank fits (4 at 80%); below that none."""
     eps = 0.05 * float(np.median(np.abs(t)))
     if not eps > 0:
         eps = 1e-9
     s = log_ratio(t, p, eps)
-    by_kind = {k: quantile(s[kind == k]) for k in np.unique(kind)
-               if np.sum(kind == k) >= 20}
-    return quantile(s), by_kind, eps
+    pooled = quantile(s)
+    fewest = 1
+    while math.ceil((fewest + 1) * level) > fewest:
+        fewest += 1
+    by_kind = {}
+    for k in np.unique(kind):
+        rows = int(np.sum(kind == k))
+        if rows >= 20:
+            by_kind[k] = quantile(s[kind == k])
+        elif rows >= fewest:
+            by_kind[k] = max(pooled, quantile(s[kind == k]))
+    return pooled, by_kind, eps
 
 
 def run(splitter, g):
