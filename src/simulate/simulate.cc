@@ -596,7 +596,7 @@ Simulation Simulate(const SimulateOptions& o, std::ostream& log) {
       om_out << om;
       om.clear();
     }
-    if (all || gpu_om.size() >= kPiece) {
+    if (!gpu_om.empty() && (all || gpu_om.size() >= kPiece)) {
       if (std::fwrite(gpu_om.data(), 1, gpu_om.size(), gpu_file.get()) !=
           gpu_om.size())
         throw Error("simulate: cannot write the temporary GPU series");
