@@ -64,6 +64,10 @@ CommandRegistration reg(80, [](CLI::App& app) {
                   "Serving certificate (PEM); with --tls-key turns on HTTPS, "
                   "which the Kubernetes API server needs for webhooks");
   cmd->add_option("--tls-key", o.tls_key, "Private key of --tls-cert (PEM)");
+  cmd->add_option("--auth-token-file", o.auth_token_file,
+                  "Require 'Authorization: Bearer <this file's token>' on the "
+                  "prediction endpoints (not the probes or /admission); the "
+                  "file is re-read when it changes. Default: no auth");
   cmd->add_option("--max-body-bytes", o.max_body_bytes,
                   "Larger request bodies are refused with 413")
       ->capture_default_str();

@@ -201,7 +201,8 @@ class ConnStream : public httplib::Stream {
       // unread body bytes behind end the connection.
       started_ = true;
       const std::string_view code(ptr + 9, 3);
-      for (const char* c : {"400", "408", "411", "413", "414", "431", "503"})
+      for (const char* c :
+           {"400", "401", "408", "411", "413", "414", "431", "503"})
         if (code == c) c_.close_after = true;
       // Ending a keep-alive connection silently loses the client's next
       // request (a POST is not retried): the answer says so. The head is one

@@ -110,6 +110,8 @@ void Server::Start(const ServerOptions& options) {
     throw Error("--step-seconds: expected a number of seconds > 0");
   }
   const Address address = ParseListen(options_.listen);
+  if (!options_.auth_token_file.empty())
+    auth_ = std::make_unique<BearerTokenFile>(options_.auth_token_file);
   store_ = std::make_unique<ArtifactStore>(options_.artifacts);
   {
     const auto current = store_->Current();
@@ -275,6 +277,17 @@ void Server::Route() {
     if (health_port_ != 0 && req.local_port == health_port_) {
       Reply(res, ErrorResponse(404, "no endpoint " + req.method + " " +
                                         req.path + " on the probe listener"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (auth_ != nullptr && req.path != "/admission" &&
+        !auth_->Accepts(req.get_header_value("Authorization"))) {
+      // Answered before the body is read: the front ends the connection
+      // after a 401 (front.cc), so unread body bytes cannot be taken for the
+      // next request.
+      Reply(res, ErrorResponse(401,
+                               "missing or wrong bearer token (expected "
+                               "'Authorization: Bearer <token>')"));
+      res.set_header("WWW-Authenticate", "Bearer");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (options_.request_timeout.count() > 0 || shutdown_deadline_ != 0) {

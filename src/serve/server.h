@@ -31,6 +31,7 @@
 #include "serve/admission.h"
 #include "serve/artifacts.h"
 #include "serve/batcher.h"
+#include "serve/bearer_auth.h"
 #include "serve/budget.h"
 #include "serve/front.h"
 #include "serve/metrics.h"
@@ -77,6 +78,11 @@ struct ServerOptions {
   std::optional<Budgets> budgets;
   BudgetMode budget_mode = BudgetMode::kDeny;
   bool log_requests = false;  // one stderr line per request
+  // When set, every endpoint but the probes and /admission (which the API
+  // server calls over the webhook's TLS) needs "Authorization: Bearer <the
+  // file's token>"; else 401 (bearer_auth.h: re-read when the file changes,
+  // never logged). "" = no authentication, as the original.
+  std::string auth_token_file;
   // SIGTERM/SIGINT (RunUntilSignalled): requests in flight may run for 3/4
   // of this, then are abandoned (503); if work that cannot be stopped is
   // still running at 19/20 of it, the process exits anyway (status 1).
@@ -124,6 +130,7 @@ class Server {
   std::unique_ptr<httplib::Server> http_;  // parser and router only
   std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> tls_{nullptr, nullptr};
   std::unique_ptr<Front> front_;
+  std::unique_ptr<BearerTokenFile> auth_;  // null: no authentication
   Metrics metrics_;
   int port_ = 0;
   int health_port_ = 0;

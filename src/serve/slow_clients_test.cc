@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
@@ -464,6 +465,64 @@ TEST_F(SlowClientsTest, answer_that_ends_the_connection_says_connection_close) {
   EXPECT_NE(head.find("\r\nConnection: close\r\n"), std::string::npos) << head;
   EXPECT_EQ(head.find("Connection: close"), head.rfind("Connection: close"))
       << "one header, not two: " << head;
+}
+
+// Optional bearer tokens: prediction endpoints need the file's token, probes
+// do not, a rotated file takes effect without a restart, and neither token
+// reaches the server's log or its answers.
+TEST_F(SlowClientsTest,
+       bearer_token_guards_predictions_and_never_reaches_logs) {
+  const std::string first = "s3cr3t-first-token-value";
+  const std::string second = "s3cr3t-second-token-value";
+  { std::ofstream(dir_.File("token")) << first << "\n"; }
+  options_.auth_token_file = dir_.File("token");
+  options_.log_requests = true;
+  ::testing::internal::CaptureStderr();
+  server_.Start(options_);
+  const auto ask = [&](const std::string& request) {
+    const int fd = Connect(server_.port());
+    EXPECT_GE(fd, 0);
+    fds_.push_back(fd);
+    Send(fd, request);
+    return ReadAnswer(fd, std::chrono::seconds(10));
+  };
+  const std::string body = "{\"a\":";  // not JSON: 400 once let through
+  const auto predict = [&](const std::string& header) {
+    return ask("POST /predict HTTP/1.1\r\nHost: x\r\n" + header +
+               "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+               body);
+  };
+  std::vector<std::string> answers;
+  answers.push_back(predict(""));
+  answers.push_back(predict("Authorization: Bearer wrong\r\n"));
+  answers.push_back(predict("Authorization: Basic " + first + "\r\n"));
+  for (const auto& a : answers) {
+    EXPECT_EQ(a.rfind("HTTP/1.1 401", 0), 0u) << a;
+    EXPECT_NE(a.find("WWW-Authenticate: Bearer"), std::string::npos) << a;
+    EXPECT_NE(a.find("Connection: close"), std::string::npos) << a;
+  }
+  const std::string right = predict("Authorization: Bearer " + first + "\r\n");
+  EXPECT_EQ(right.rfind("HTTP/1.1 400", 0), 0u) << right;  // past the check
+  const std::string probe =
+      ask("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(probe.rfind("HTTP/1.1 200", 0), 0u) << probe;
+  // Rotation: a new file (another size) replaces the old token.
+  { std::ofstream(dir_.File("token")) << second << "-rotated\n"; }
+  const std::string old_token =
+      predict("Authorization: Bearer " + first + "\r\n");
+  EXPECT_EQ(old_token.rfind("HTTP/1.1 401", 0), 0u) << old_token;
+  const std::string new_token =
+      predict("Authorization: bearer " + second + "-rotated\r\n");
+  EXPECT_EQ(new_token.rfind("HTTP/1.1 400", 0), 0u) << new_token;
+  server_.Stop();
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find("POST /predict 401"), std::string::npos) << log;
+  EXPECT_EQ(log.find("s3cr3t"), std::string::npos) << log;
+  answers.push_back(right);
+  answers.push_back(old_token);
+  answers.push_back(new_token);
+  for (const auto& a : answers)
+    EXPECT_EQ(a.find("s3cr3t"), std::string::npos) << a;
 }
 
 TEST_F(SlowClientsTest, announced_large_body_that_never_comes_holds_no_worker) {
