@@ -11,32 +11,13 @@
 # serve's event loop holds idle keep-alive connections, only a complete request takes a worker).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${PODPOWER_BUILD:-${1:-$ROOT/build}}
-BIN=${PODPOWER_BIN:-$BUILD/src/cli/podpower}
-MAKER=$BUILD/bench/serve_bench
-for f in "$BIN" "$MAKER"; do
-  [ -x "$f" ] || { echo "serve_bench: $f not built" >&2; exit 1; }
-done
-command -v wrk >/dev/null || { echo "serve_bench: wrk not installed (apt-get install wrk)" >&2; exit 1; }
-ROWS=${SERVE_BENCH_ROWS:-10000}
-DIM=${SERVE_BENCH_HASH_DIM:-256}
+BENCH=serve_bench
+source "$ROOT/bench/serve_common.bash"
 SECONDS_=${SERVE_BENCH_SECONDS:-10}
 CONNECTIONS=${SERVE_BENCH_CONNECTIONS:-1 4 16 64}
 THREADS=${SERVE_BENCH_THREADS:-16}
-WORK=$(mktemp -d /tmp/podpower-serve-bench.XXXXXX)
-PID=""
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-shape=$("$MAKER" "$WORK" "$ROWS" "$DIM")
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$BIN" serve --encoder "$WORK/encoder.ppenc" --model "$WORK/model.ppknn" \
-  --listen "127.0.0.1:$PORT" --threads "$THREADS" --watch-interval 0 2>"$WORK/serve.log" &
-PID=$!
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+DIM=${SERVE_BENCH_HASH_DIM:-256}
+serve_bench_start "${1:-}" --threads "$THREADS"
 curl -sf -X POST -H 'Content-Type: application/json' --data-binary @"$WORK/request.json" \
   "http://127.0.0.1:$PORT/predict" >/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
 rss_idle=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")

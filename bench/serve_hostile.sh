@@ -9,32 +9,12 @@
 # SERVE_BENCH_HASH_DIM (256).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${PODPOWER_BUILD:-${1:-$ROOT/build}}
-BIN=${PODPOWER_BIN:-$BUILD/src/cli/podpower}
-MAKER=$BUILD/bench/serve_bench
-for f in "$BIN" "$MAKER"; do
-  [ -x "$f" ] || { echo "serve_hostile: $f not built" >&2; exit 1; }
-done
-command -v wrk >/dev/null || { echo "serve_hostile: wrk not installed (apt-get install wrk)" >&2; exit 1; }
+BENCH=serve_hostile
+source "$ROOT/bench/serve_common.bash"
 SECONDS_=${HOSTILE_SECONDS:-60}
 CONNS=${HOSTILE_CONNECTIONS:-64}
 BODY_LIMIT=1048576
-WORK=$(mktemp -d /tmp/podpower-serve-hostile.XXXXXX)
-PID=""
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; [ -n "${HOSTILE_KEEP:-}" ] && cp -r "$WORK" "$HOSTILE_KEEP"; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-shape=$("$MAKER" "$WORK" "${SERVE_BENCH_ROWS:-10000}" "${SERVE_BENCH_HASH_DIM:-256}")
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$BIN" serve --encoder "$WORK/encoder.ppenc" --model "$WORK/model.ppknn" \
-  --listen "127.0.0.1:$PORT" --max-body-bytes "$BODY_LIMIT" --watch-interval 0 \
-  2>"$WORK/serve.log" &
-PID=$!
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
+serve_bench_start "${1:-}" --max-body-bytes "$BODY_LIMIT"
 export PODPOWER_BENCH_BODIES="$WORK/requests.ndjson"
 export PODPOWER_BENCH_OVERSIZE=$((BODY_LIMIT + BODY_LIMIT / 2))
 rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$PID/status"; }
