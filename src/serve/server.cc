@@ -396,7 +396,10 @@ void Server::Route() {
     nlohmann::json review;
     try {
       review = nlohmann::json::parse(body);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+      // parse_error, and out_of_range for a number no double holds (1e400):
+      // both are bodies the API server never sends, so 400 (failurePolicy
+      // Ignore admits the object), not a 500.
       metrics_.ObserveAdmission("invalid");
       return ErrorResponse(400, std::string("body: invalid JSON: ") + e.what());
     }
@@ -411,9 +414,16 @@ void Server::Route() {
       metrics_.AddPredictions(result.predictions);
       if (result.decision == "error" || result.decision == "denied") {
         Log("admission " + result.decision + ": " +
-            result.review["response"].dump());
+            result.review["response"].dump(
+                -1, ' ', false, nlohmann::json::error_handler_t::replace));
       }
-      return ApiResponse{200, result.review.dump(), "application/json", 0};
+      // Warnings may quote the object's bytes cut mid-character: replaced
+      // (U+FFFD) rather than a type_error and a 500.
+      return ApiResponse{
+          200,
+          result.review.dump(-1, ' ', false,
+                             nlohmann::json::error_handler_t::replace),
+          "application/json", 0};
     } catch (const Error& e) {
       metrics_.ObserveAdmission("invalid");
       return ErrorResponse(400, e.what());
