@@ -64,6 +64,11 @@ CommandRegistration reg(80, [](CLI::App& app) {
                   "Serving certificate (PEM); with --tls-key turns on HTTPS, "
                   "which the Kubernetes API server needs for webhooks");
   cmd->add_option("--tls-key", o.tls_key, "Private key of --tls-cert (PEM)");
+  cmd->add_option("--client-ca", o.client_ca,
+                  "With --tls-cert: require a client certificate signed by a "
+                  "CA of this PEM file on --listen (a missing or other one "
+                  "fails the TLS handshake; --health-listen stays open for "
+                  "probes). Default: no client certificates");
   cmd->add_option("--auth-token-file", o.auth_token_file,
                   "Require 'Authorization: Bearer <this file's token>' on the "
                   "prediction endpoints (not the probes or /admission); the "

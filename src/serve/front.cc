@@ -644,6 +644,15 @@ void Front::OnReadable(Conn* c) {
         c->idle = false;
         return;
       }
+      if (err == SSL_ERROR_SSL) {
+        // Refused by us (a client certificate missing or not of --client-ca,
+        // no common protocol): OpenSSL has sent the alert that says why. In
+        // TLS 1.3 the client has already sent its request by then; closing
+        // at once would turn that unread request into a reset that destroys
+        // the alert, and the client would see only "broken pipe".
+        Linger(c);
+        return;
+      }
       Close(c);
       return;
     }

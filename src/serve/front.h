@@ -37,7 +37,9 @@
 //     its answers holds a worker for write_timeout) cannot hold another's.
 //
 // TLS (optional, for the webhook): the handshake and reads run non-blocking in
-// the loop like plain reads.
+// the loop like plain reads. A handshake the server refuses (no client
+// certificate of the SSL_CTX's trusted CAs, no common protocol) is followed
+// by the linger too, so the client reads OpenSSL's alert, not a reset.
 //
 // Thread-safety: Start and Stop from one controlling thread; counters may be
 // read from any thread. The handler runs on worker threads, one request per

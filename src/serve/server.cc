@@ -3,12 +3,19 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <functional>
 
 #include "io/error.h"
@@ -86,6 +93,80 @@ Address ParseListen(const std::string& listen) {
   return a;
 }
 
+// OpenSSL's reason for the last error it queued ("" when none), for messages;
+// clears the queue.
+std::string OpenSslReason() {
+  const unsigned long code = ERR_peek_last_error();
+  ERR_clear_error();
+  if (code == 0) return "";
+  const char* reason = ERR_reason_error_string(code);
+  return reason != nullptr ? reason : "unknown OpenSSL error";
+}
+
+// Makes `ctx` ask every client for a certificate and refuse the handshake
+// unless one comes that chains to a CA certificate of `path` (PEM, one or
+// more). Only these CAs are trusted (the context has no default store), and
+// their names go into the CertificateRequest so clients pick the right
+// certificate. Throws podpower::Error naming the file when it cannot be read
+// or holds no usable CA certificate.
+void RequireClientCertificates(SSL_CTX* ctx, const std::string& path) {
+  const std::string where = "--client-ca " + path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error(where +
+                ": is a folder; expected a PEM file of CA certificates");
+  }
+  ERR_clear_error();
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"),
+                                                BIO_free);
+  if (!bio) {
+    const int error = errno;
+    ERR_clear_error();
+    throw Error(where + ": cannot read: " + std::strerror(error));
+  }
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  size_t count = 0;
+  for (;;) {
+    std::unique_ptr<X509, decltype(&X509_free)> cert(
+        PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+    if (!cert) {
+      const unsigned long code = ERR_peek_last_error();
+      if (count > 0 && ERR_GET_LIB(code) == ERR_LIB_PEM &&
+          ERR_GET_REASON(code) == PEM_R_NO_START_LINE) {
+        ERR_clear_error();  // the end of the file after the last certificate
+        break;
+      }
+      if (count == 0 && ERR_GET_REASON(code) == PEM_R_NO_START_LINE) {
+        ERR_clear_error();
+        throw Error(where +
+                    ": no PEM certificate in it; expected the CA "
+                    "certificate(s) that sign client certificates");
+      }
+      throw Error(where + ": certificate " + std::to_string(count + 1) +
+                  " is not a valid PEM certificate (" + OpenSslReason() + ")");
+    }
+    if (X509_check_ca(cert.get()) == 0) {
+      throw Error(where + ": certificate " + std::to_string(count + 1) +
+                  " is not a CA certificate (expected basicConstraints "
+                  "CA:TRUE)");
+    }
+    if (X509_STORE_add_cert(store, cert.get()) != 1 ||
+        SSL_CTX_add_client_CA(ctx, cert.get()) != 1) {
+      throw Error(where + ": certificate " + std::to_string(count + 1) +
+                  " cannot be used (" + OpenSslReason() + ")");
+    }
+    ++count;
+  }
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                     nullptr);
+  // A resumed session must come from this context's verified handshakes:
+  // without an id context OpenSSL refuses every resumption once peers are
+  // verified, and curl resumes by default.
+  static constexpr unsigned char kSessionContext[] = "podpower-serve";
+  SSL_CTX_set_session_id_context(ctx, kSessionContext,
+                                 sizeof(kSessionContext) - 1);
+}
+
 }  // namespace
 
 void Log(const std::string& message) {
@@ -105,6 +186,11 @@ void Server::Start(const ServerOptions& options) {
   options_ = options;
   if (options_.tls_cert.empty() != options_.tls_key.empty()) {
     throw Error("--tls-cert and --tls-key: give both or neither");
+  }
+  if (!options_.client_ca.empty() && options_.tls_cert.empty()) {
+    throw Error("--client-ca " + options_.client_ca +
+                ": needs --tls-cert and --tls-key (client certificates are "
+                "checked in the TLS handshake)");
   }
   if (!(options_.step_seconds > 0)) {
     throw Error("--step-seconds: expected a number of seconds > 0");
@@ -134,6 +220,14 @@ void Server::Start(const ServerOptions& options) {
       throw Error("--tls-cert " + options_.tls_cert + " / --tls-key " +
                   options_.tls_key +
                   ": cannot load the certificate and key (PEM expected)");
+    }
+    if (!options_.client_ca.empty()) {
+      try {
+        RequireClientCertificates(tls_.get(), options_.client_ca);
+      } catch (...) {
+        tls_.reset();
+        throw;
+      }
     }
   }
   // Writes to a closed peer must fail with EPIPE, not kill the process
@@ -200,10 +294,13 @@ void Server::Start(const ServerOptions& options) {
   if (options_.watch_interval.count() > 0) {
     watcher_ = std::thread([this] { Watch(); });
   }
-  Log(fmt::format("listening on {}://{}:{} (model {}, target {})",
-                  options_.tls_cert.empty() ? "http" : "https", address.host,
-                  port_, store_->Current()->fingerprint,
-                  store_->Current()->predictor->target()));
+  Log(fmt::format(
+      "listening on {}://{}:{} (model {}, target {}{})",
+      options_.tls_cert.empty() ? "http" : "https", address.host, port_,
+      store_->Current()->fingerprint, store_->Current()->predictor->target(),
+      options_.client_ca.empty()
+          ? ""
+          : ", client certificates of " + options_.client_ca + " required"));
   if (health_port_ != 0) {
     Log(fmt::format("probes (/healthz, /readyz, /metrics) on http://{}:{}",
                     ParseListen(options_.health_listen).host, health_port_));

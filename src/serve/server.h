@@ -54,6 +54,12 @@ struct ServerOptions {
   // Both set: HTTPS on `listen` (required by the API server for webhooks).
   std::string tls_cert;
   std::string tls_key;
+  // With TLS: every connection to `listen` must present a client certificate
+  // that chains to a CA in this PEM file, else its handshake fails (before
+  // any request is read). Loaded once at Start. The probe listener
+  // (health_listen) stays open, so kubelet's probes need no certificate.
+  // "" = no client certificates asked for, as the original.
+  std::string client_ca;
   size_t max_body_bytes = 1 << 20;
   // A request's header must arrive within read_timeout of its first byte (of
   // the accept for a new connection), its body within read_timeout of the
