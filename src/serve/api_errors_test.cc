@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "serve/api.h"
 #include "serve/artifacts.h"
@@ -47,6 +48,48 @@ TEST(ApiErrors, number_out_of_double_range_is_a_400) {
   const ApiResponse r = HandlePredict(
       "{\"schema_version\":\"v1\",\"gpu_count\":1e400}", none, ApiOptions{});
   EXPECT_EQ(r.status, 400) << r.body;
+}
+
+// The manifest endpoints keep the API's statuses for objects inside Lists
+// too: 400 for what is not a manifest of workloads, 422 for a workload whose
+// fields are wrong.
+TEST(ApiErrors, manifest_statuses_are_the_same_inside_lists) {
+  const std::string deployment =
+      R"({"kind":"Deployment","metadata":{"name":"web"},"spec":{"template":)"
+      R"({"spec":{"containers":[{"name":"c","image":"nginx"}]}}}})";
+  const std::string bad_fields =
+      R"({"kind":"Deployment","metadata":{"name":"web"},"spec":{"template":)"
+      R"({"spec":{"containers":"nginx"}}}})";
+  const std::string config_map = R"({"kind":"ConfigMap","metadata":{}})";
+  struct Case {
+    std::string body;
+    int status;
+    std::string reason_part;
+  };
+  const std::vector<Case> cases = {
+      {R"({"kind":"List","items":[)" + deployment + "]}", 200, ""},
+      {R"({"kind":"DeploymentList","items":[)" + deployment + "," + deployment +
+           "]}",
+       200, ""},
+      {R"({"kind":"List","items":[)" + deployment + "," + bad_fields + "]}",
+       422, "containers"},
+      {R"({"kind":"List","items":[)" + deployment + "," + config_map + "]}",
+       400, "ConfigMap"},
+      {R"({"kind":"List","items":[7]})", 400, "document 1"},
+      {R"({"kind":"List","items":{"a":1}})", 400, "document 1"},
+      {R"({"kind":"List","items":[]})", 400, "no Kubernetes object"},
+      {bad_fields, 422, "containers"},
+      {"", 400, "no Kubernetes object"},
+  };
+  for (const auto& c : cases) {
+    const ApiResponse r = HandleInferFromYaml(c.body);
+    EXPECT_EQ(r.status, c.status) << c.body << ": " << r.body;
+    if (c.status == 200) continue;
+    const std::string detail =
+        nlohmann::json::parse(r.body).at("detail").get<std::string>();
+    EXPECT_NE(detail.find(c.reason_part), std::string::npos)
+        << c.body << ": " << detail;
+  }
 }
 
 }  // namespace
