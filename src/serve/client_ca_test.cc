@@ -29,10 +29,7 @@ constexpr const char* kNewKey =
 class ClientCaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::WriteArtifacts(dir_.path(), "energy_step_j", 1.0);
-    options_.artifacts = {dir_.File("encoder.ppenc"), dir_.File("model.ppknn"),
-                          ""};
-    options_.watch_interval = std::chrono::milliseconds(0);
+    options_ = testing::ServerOptionsOn(dir_);
     options_.threads = 2;
     const std::string k = kNewKey;
     // `openssl req -x509` marks its certificate CA:TRUE (the v3_ca section).

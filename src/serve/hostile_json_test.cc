@@ -49,11 +49,7 @@ const std::string kTemplate =
 class HostileJsonTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::WriteArtifacts(dir_.path(), "energy_step_j", 1.0);
-    ServerOptions options;
-    options.artifacts = {dir_.File("encoder.ppenc"), dir_.File("model.ppknn"),
-                         ""};
-    options.watch_interval = std::chrono::milliseconds(0);
+    ServerOptions options = testing::ServerOptionsOn(dir_);
     options.threads = 2;
     server_.Start(options);
     base_ = "http://127.0.0.1:" + std::to_string(server_.port());
@@ -61,12 +57,7 @@ class HostileJsonTest : public ::testing::Test {
   void TearDown() override { server_.Stop(); }
 
   http::Response Post(const std::string& path, const std::string& body) {
-    http::Request r;
-    r.method = "POST";
-    r.url = base_ + path;
-    r.body = body;
-    r.timeout = std::chrono::seconds(30);
-    return client_.Do(r);
+    return testing::Post(client_, base_ + path, body);
   }
 
   // A refusal: 4xx with {"detail": "<one line>"}; returns the detail.

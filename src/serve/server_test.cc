@@ -70,12 +70,7 @@ class ServerTest : public ::testing::Test {
   }
 
   http::Response Post(const std::string& path, const std::string& body) {
-    http::Request r;
-    r.method = "POST";
-    r.url = base_ + path;
-    r.body = body;
-    r.timeout = std::chrono::seconds(30);
-    return client_.Do(r);
+    return testing::Post(client_, base_ + path, body);
   }
   http::Response Get(const std::string& path) {
     http::Request r;
@@ -415,12 +410,7 @@ TEST_F(ServerTest, stop_lets_a_request_in_flight_finish) {
   const std::string url =
       "http://127.0.0.1:" + std::to_string(server.port()) + "/predict/batch";
   auto in_flight = std::async(std::launch::async, [&] {
-    http::Request r;
-    r.method = "POST";
-    r.url = url;
-    r.body = body;
-    r.timeout = std::chrono::seconds(60);
-    return client_.Do(r);
+    return testing::Post(client_, url, body, std::chrono::seconds(60));
   });
   // Stop only once the server has read the request and is working on it (a
   // fixed sleep raced the request's arrival on a loaded machine).

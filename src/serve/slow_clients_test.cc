@@ -133,12 +133,7 @@ std::string ReadAnswer(int fd, std::chrono::milliseconds timeout) {
 
 class SlowClientsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    testing::WriteArtifacts(dir_.path(), "energy_step_j", 1.0);
-    options_.artifacts = {dir_.File("encoder.ppenc"), dir_.File("model.ppknn"),
-                          ""};
-    options_.watch_interval = std::chrono::milliseconds(0);
-  }
+  void SetUp() override { options_ = testing::ServerOptionsOn(dir_); }
   void TearDown() override {
     for (int fd : fds_) ::close(fd);
     server_.Stop();

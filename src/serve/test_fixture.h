@@ -6,13 +6,16 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "encode/encoder.h"
+#include "http/client.h"
 #include "io/inference_request.h"
 #include "model/knn.h"
+#include "serve/server.h"
 
 namespace podpower::serve::testing {
 
@@ -96,6 +99,28 @@ inline void WriteLargeArtifacts(const std::string& dir, size_t rows_wanted) {
   metadata.target = "avg_power_w";
   encoder.Save(dir + "/encoder.ppenc");
   model::KnnModel::Fit(rows, options, metadata).Save(dir + "/model.ppknn");
+}
+
+// Options for a server on a WriteArtifacts pair (energy_step_j, offset 1)
+// written into `dir`: loopback, a free port, no file watching.
+inline ServerOptions ServerOptionsOn(const TempDir& dir) {
+  WriteArtifacts(dir.path(), "energy_step_j", 1.0);
+  ServerOptions options;
+  options.artifacts = {dir.File("encoder.ppenc"), dir.File("model.ppknn"), ""};
+  options.watch_interval = std::chrono::milliseconds(0);
+  return options;
+}
+
+// POSTs `body` to `url` within `timeout` (the test links podpower_http).
+inline http::Response Post(
+    const http::Client& client, const std::string& url, const std::string& body,
+    std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  http::Request r;
+  r.method = "POST";
+  r.url = url;
+  r.body = body;
+  r.timeout = timeout;
+  return client.Do(r);
 }
 
 // `copies` × the cluster-b records as InferenceRequest NDJSON.
