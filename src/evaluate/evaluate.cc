@@ -155,8 +155,11 @@ void AddMethods(const Evaluation& e, SchemeResult* s, size_t n) {
   }
 }
 
+// `groups` are what the folds hold out whole (workloads or image families):
+// the intervals' per-kind quantiles weigh how many of them back a kind.
 SchemeResult RunScheme(const Evaluation& e, std::string name,
-                       std::vector<int> fold_of_row) {
+                       std::vector<int> fold_of_row,
+                       const std::vector<std::string>& groups) {
   const auto& opt = e.options;
   const auto& rows = e.data.rows;
   const size_t n = rows.rows();
@@ -258,16 +261,17 @@ SchemeResult RunScheme(const Evaluation& e, std::string name,
   double width = 0;
   for (int f = 0; f < s.folds; ++f) {
     std::vector<double> t, p;
-    std::vector<std::string> kinds;
+    std::vector<std::string> kinds, calibration_groups;
     for (size_t i = 0; i < n; ++i) {
       if (s.fold_of_row[i] == f) continue;
       t.push_back(rows.labels[i]);
       p.push_back(s.methods[0].predictions[i]);
       kinds.push_back(e.data.kinds[i]);
+      calibration_groups.push_back(groups[i]);
     }
     if (t.empty()) continue;
-    const auto c =
-        model::CalibrateLogRatioInterval(t, p, kinds, opt.interval_level);
+    const auto c = model::CalibrateLogRatioInterval(
+        t, p, kinds, opt.interval_level, calibration_groups);
     for (size_t i : test_of[f]) {
       const auto iv = model::ApplyInterval(c, s.methods[0].predictions[i],
                                            s.label_std[i], e.data.kinds[i]);
@@ -419,19 +423,22 @@ Evaluation Evaluate(const EvaluateOptions& options, EvalData data) {
   const int folds = static_cast<int>(std::min<size_t>(5, e.data.workloads));
   e.schemes.push_back(
       RunScheme(e, fmt::format("GroupKFold({}) by workload", folds),
-                model::GroupKFoldAssign(e.data.rows.workloads, folds)));
+                model::GroupKFoldAssign(e.data.rows.workloads, folds),
+                e.data.rows.workloads));
   if (options.leave_one_group_out && e.data.workloads > 2) {
     if (e.data.workloads <= kMaxLeaveOneOutWorkloads) {
       e.schemes.push_back(RunScheme(
           e, fmt::format("LeaveOneGroupOut ({} workloads)", e.data.workloads),
-          LeaveOneGroupOutAssign(e.data.rows.workloads)));
+          LeaveOneGroupOutAssign(e.data.rows.workloads),
+          e.data.rows.workloads));
     } else {
       e.schemes.push_back(RunScheme(
           e,
           fmt::format("GroupKFold({}) by workload (not leave-one-out: {} "
                       "workloads > {})",
                       kManyFolds, e.data.workloads, kMaxLeaveOneOutWorkloads),
-          model::GroupKFoldAssign(e.data.rows.workloads, kManyFolds)));
+          model::GroupKFoldAssign(e.data.rows.workloads, kManyFolds),
+          e.data.rows.workloads));
     }
   }
   // Unseen software: hold out whole image families, so every prediction is
@@ -443,7 +450,8 @@ Evaluation Evaluate(const EvaluateOptions& options, EvalData data) {
         static_cast<int>(std::min<size_t>(5, families.size()));
     e.schemes.push_back(RunScheme(
         e, fmt::format("GroupKFold({}) by image family", family_folds),
-        model::GroupKFoldAssign(e.data.families, family_folds)));
+        model::GroupKFoldAssign(e.data.families, family_folds),
+        e.data.families));
   }
   if (options.search) {
     e.search = model::SearchKnn(e.data.rows, model::SearchSpace{});
@@ -452,7 +460,7 @@ Evaluation Evaluate(const EvaluateOptions& options, EvalData data) {
   const auto& s = e.schemes[0];
   e.calibration = model::CalibrateLogRatioInterval(
       e.data.rows.labels, s.methods[0].predictions, e.data.kinds,
-      options.interval_level);
+      options.interval_level, e.data.rows.workloads);
   return e;
 }
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
 
 #include "io/error.h"
 #include "model/metrics.h"
@@ -52,13 +54,15 @@ IntervalCalibration CalibrateInterval(const std::vector<double>& truth,
 
 IntervalCalibration CalibrateLogRatioInterval(
     const std::vector<double>& truth, const std::vector<double>& predicted,
-    const std::vector<std::string>& kinds, double level) {
+    const std::vector<std::string>& kinds, double level,
+    const std::vector<std::string>& groups) {
   if (!(level > 0 && level < 1)) {
     throw Error(fmt::format(
         "--interval-level: expected a value in (0, 1), got {}", level));
   }
   if (truth.empty() || truth.size() != predicted.size() ||
-      truth.size() != kinds.size()) {
+      truth.size() != kinds.size() ||
+      (!groups.empty() && groups.size() != truth.size())) {
     throw Error("interval calibration: no out-of-fold predictions");
   }
   IntervalCalibration c;
@@ -69,31 +73,46 @@ IntervalCalibration CalibrateLogRatioInterval(
   c.epsilon = 0.05 * Median(std::move(magnitude));
   if (!(c.epsilon > 0)) c.epsilon = 1e-9;
   std::vector<double> pooled(truth.size());
-  std::map<std::string, std::vector<double>> by_kind;
+  struct KindScores {
+    std::vector<double> scores;
+    std::set<std::string> groups;
+  };
+  std::map<std::string, KindScores> by_kind;
   for (size_t i = 0; i < truth.size(); ++i) {
     pooled[i] = std::fabs(std::log((std::max(truth[i], 0.0) + c.epsilon) /
                                    (std::max(predicted[i], 0.0) + c.epsilon)));
-    by_kind[kinds[i]].push_back(pooled[i]);
+    KindScores& k = by_kind[kinds[i]];
+    k.scores.push_back(pooled[i]);
+    k.groups.insert(groups.empty() ? std::to_string(i) : groups[i]);
   }
   c.scale = ConformalQuantile(std::move(pooled), level);
-  // A kind with few rows is still not covered by a pooled quantile fitted
-  // mostly on other kinds (its errors may be larger: short Jobs, new
-  // software). Its own conformal quantile is valid once it has enough rows
-  // for one (ceil((n + 1) · level) <= n), but varies much from sample to
-  // sample: the wider of the two.
   // The fewest rows whose conformal rank ceil((n + 1) · level) is within n,
-  // computed as ConformalQuantile computes the rank (level / (1 - level)
-  // rounds up to 5 at 0.8 in floating point).
+  // computed as ConformalQuantile computes the rank (4 at 0.8).
   size_t fewest = 1;
   while (static_cast<size_t>(
              std::ceil(static_cast<double>(fewest + 1) * level)) > fewest)
     ++fewest;
-  for (auto& [kind, scores] : by_kind) {
-    if (scores.size() >= kMinRowsPerKind) {
-      c.scale_by_kind[kind] = ConformalQuantile(std::move(scores), level);
-    } else if (scores.size() >= fewest) {
+  for (auto& [kind, k] : by_kind) {
+    const size_t rows = k.scores.size();
+    const double own = ConformalQuantile(std::move(k.scores), level);
+    if (rows >= kMinRowsPerKind) {
+      // A kind's quantile rests on its groups, not its rows: a kind whose
+      // rows come from a few workloads or families (new software held out
+      // whole) is narrow on them and misses the next one. Where its own
+      // quantile is the narrower, it is pulled up towards the pooled one as
+      // if the pooled one were `fewest` more groups; never down, since a
+      // kind whose errors are larger (short Jobs) needs its own width.
+      const double m = static_cast<double>(k.groups.size());
+      const double prior = static_cast<double>(fewest);
       c.scale_by_kind[kind] =
-          std::max(c.scale, ConformalQuantile(std::move(scores), level));
+          std::max(own, (m * own + prior * c.scale) / (m + prior));
+    } else if (rows >= fewest) {
+      // A kind with few rows is still not covered by a pooled quantile
+      // fitted mostly on other kinds (its errors may be larger: short Jobs,
+      // new software). Its own conformal quantile is valid once it has
+      // enough rows for one, but varies much from sample to sample: the
+      // wider of the two.
+      c.scale_by_kind[kind] = std::max(c.scale, own);
     }
   }
   return c;

@@ -6,9 +6,10 @@
 // |ln((y + ε) / (ŷ + ε))| and the interval is [(ŷ + ε)e^-q − ε, (ŷ + ε)e^q − ε]
 // clipped at 0, with q the conformal quantile of the scores. q is calibrated
 // per workload kind where a kind has at least kMinRowsPerKind out-of-fold rows
-// (Mondrian conformal: coverage holds per kind, not just on average); a kind
-// with fewer rows, but enough for a conformal quantile of its own, gets the
-// wider of that and the pooled q; smaller kinds the pooled q.
+// (Mondrian conformal: coverage holds per kind, not just on average), pulled
+// up towards the pooled q when its rows come from few workloads or families;
+// a kind with fewer rows, but enough for a conformal quantile of its own,
+// gets the wider of that and the pooled q; smaller kinds the pooled q.
 //
 // Version 1 models carry the older additive form: a prediction's interval is
 // value ± scale · (label_std + floor), where label_std is the weighted spread
@@ -64,10 +65,14 @@ struct Interval {
 };
 
 // Multiplicative, per-kind calibration (kLogRatioByKind) from out-of-fold
-// truth/prediction/kind triples (same sizes). Throws like CalibrateInterval.
+// truth/prediction/kind triples (same sizes). `groups` (same size, or empty
+// = one group per row) names what the folds held out whole (workloads or
+// image families): a kind whose rows come from few groups has its quantile
+// pulled up towards the pooled one. Throws like CalibrateInterval.
 IntervalCalibration CalibrateLogRatioInterval(
     const std::vector<double>& truth, const std::vector<double>& predicted,
-    const std::vector<std::string>& kinds, double level);
+    const std::vector<std::string>& kinds, double level,
+    const std::vector<std::string>& groups = {});
 
 // kNeighbourSpread: value ± scale · (label_std + floor). kLogRatioByKind: the
 // multiplicative interval around max(value, 0) with the quantile of `kind`

@@ -93,6 +93,64 @@ TEST(Interval, small_kind_with_larger_errors_gets_its_own_wider_quantile) {
   EXPECT_EQ(tight.scale_by_kind.at("Job"), tight.scale);
 }
 
+TEST(Interval, kind_backed_by_few_groups_is_pulled_towards_the_pooled_width) {
+  // 40 Deployment rows within ±5% but from only 2 families; 100 StatefulSet
+  // rows within ±50%. Per row the Deployments look certain; per family they
+  // are 2 samples, and the next family may be as far off as anything else.
+  std::vector<double> y, p;
+  std::vector<std::string> kinds, families, rows_as_groups;
+  for (int i = 0; i < 40; ++i) {
+    p.push_back(100);
+    y.push_back(100 * (1 + 0.05 * ((i % 11) - 5) / 5.0));
+    kinds.push_back("Deployment");
+    families.push_back(i % 2 ? "nginx" : "httpd");
+  }
+  for (int i = 0; i < 100; ++i) {
+    p.push_back(100);
+    y.push_back(100 * (1 + 0.5 * ((i % 11) - 5) / 5.0));
+    kinds.push_back("StatefulSet");
+    families.push_back("db" + std::to_string(i % 10));
+  }
+  for (size_t i = 0; i < y.size(); ++i)
+    rows_as_groups.push_back(std::to_string(i));
+  const auto by_row = CalibrateLogRatioInterval(y, p, kinds, 0.8);
+  const auto by_family = CalibrateLogRatioInterval(y, p, kinds, 0.8, families);
+  // One row per group is the same calibration as no groups.
+  const auto one_per_row =
+      CalibrateLogRatioInterval(y, p, kinds, 0.8, rows_as_groups);
+  EXPECT_EQ(one_per_row.scale_by_kind, by_row.scale_by_kind);
+  std::vector<double> deployment_scores;
+  for (size_t i = 0; i < 40; ++i)
+    deployment_scores.push_back(
+        std::fabs(std::log((y[i] + by_row.epsilon) / (p[i] + by_row.epsilon))));
+  const double own = ConformalQuantile(deployment_scores, 0.8);
+  const double pooled = by_family.scale;
+  ASSERT_LT(own, pooled);
+  // One group per row: 40 groups against 4 for the pooled quantile (the
+  // fewest rows with a conformal rank at 80%: ceil(5 · 0.8) = 4), so a small
+  // pull.
+  EXPECT_NEAR(by_row.scale_by_kind.at("Deployment"),
+              (40 * own + 4 * pooled) / 44, 1e-12);
+  // 2 families against 4: mostly the pooled width.
+  EXPECT_NEAR(by_family.scale_by_kind.at("Deployment"),
+              (2 * own + 4 * pooled) / 6, 1e-12);
+  size_t inside_by_row = 0, inside_by_family = 0;
+  for (size_t i = 0; i < 40; ++i) {
+    // The next family, 20% off: only the family-aware width covers it.
+    const double next = y[i] * 1.2;
+    const auto a = ApplyInterval(by_row, p[i], 0, "Deployment");
+    const auto b = ApplyInterval(by_family, p[i], 0, "Deployment");
+    inside_by_row += next >= a.low && next <= a.high;
+    inside_by_family += next >= b.low && next <= b.high;
+  }
+  EXPECT_EQ(inside_by_row, 0u);
+  EXPECT_EQ(inside_by_family, 40u);
+  // A kind with larger errors than the pool keeps its own, wider quantile.
+  EXPECT_DOUBLE_EQ(by_family.scale_by_kind.at("StatefulSet"),
+                   by_row.scale_by_kind.at("StatefulSet"));
+  EXPECT_GE(by_family.scale_by_kind.at("StatefulSet"), pooled);
+}
+
 TEST(Interval, level_outside_0_1_is_rejected) {
   EXPECT_THROW(CalibrateInterval({1}, {1}, {0}, 1.0), std::exception);
   EXPECT_THROW(CalibrateInterval({}, {}, {}, 0.8), std::exception);

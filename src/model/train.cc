@@ -391,9 +391,9 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
           ? fmt::format("features:{}", loaded.rows.dim)
           : options.encoder_fingerprint;
   if (options.interval_level > 0) {
-    metadata.interval =
-        CalibrateLogRatioInterval(loaded.rows.labels, summary.cv.predictions,
-                                  loaded.kinds, options.interval_level);
+    metadata.interval = CalibrateLogRatioInterval(
+        loaded.rows.labels, summary.cv.predictions, loaded.kinds,
+        options.interval_level, loaded.rows.workloads);
     std::string per_kind;
     for (const auto& [kind, q] : metadata.interval.scale_by_kind) {
       per_kind += fmt::format("{}{} ×/÷{:.2f}", per_kind.empty() ? "" : ", ",
