@@ -155,6 +155,11 @@ TEST_F(ClientCaTest, only_clients_of_the_ca_get_through_and_probes_stay_open) {
       metrics.find("podpower_http_requests_total{endpoint=\"/admission\""),
       std::string::npos)
       << metrics;
+  // Each refused handshake is counted: 2 clients x 3 paths.
+  EXPECT_NE(metrics.find("podpower_connections_tls_refused_total{listener="
+                         "\"api\"} 6\n"),
+            std::string::npos)
+      << metrics;
 }
 
 TEST_F(ClientCaTest, without_client_ca_no_certificate_is_asked_for) {

@@ -645,6 +645,7 @@ void Front::OnReadable(Conn* c) {
         return;
       }
       if (err == SSL_ERROR_SSL) {
+        ++c->listener->counters.tls_refused;
         // Refused by us (a client certificate missing or not of --client-ca,
         // no common protocol): OpenSSL has sent the alert that says why. In
         // TLS 1.3 the client has already sent its request by then; closing

@@ -110,6 +110,10 @@ struct FrontCounters {
   std::atomic<uint64_t> evicted{0};  // closed to make room (evict_idle)
   std::atomic<uint64_t> header_timeouts{0};
   std::atomic<uint64_t> body_timeouts{0};
+  // TLS handshakes that failed with a protocol error (alert sent or
+  // received): no client certificate of --client-ca, a client that refused
+  // our certificate, no common protocol.
+  std::atomic<uint64_t> tls_refused{0};
 };
 
 class Front {

@@ -81,6 +81,11 @@ std::string RenderConnections(const std::vector<ConnectionStats>& stats) {
   family("podpower_connections_evicted_total", "counter",
          "Idle connections closed to make room on the probe listener.",
          [](const ConnectionStats& s) { return s.evicted; });
+  family("podpower_connections_tls_refused_total", "counter",
+         "TLS handshakes that failed with a protocol error: no client "
+         "certificate of --client-ca, a client that refused the server's "
+         "certificate, no common protocol.",
+         [](const ConnectionStats& s) { return s.tls_refused; });
   out +=
       "# HELP podpower_connections_timed_out_total Connections closed because "
       "a request header or body did not arrive within --read-timeout.\n"

@@ -93,6 +93,7 @@ struct ConnectionStats {
   uint64_t evicted = 0;
   uint64_t header_timeouts = 0;
   uint64_t body_timeouts = 0;
+  uint64_t tls_refused = 0;
 };
 
 // The connection families, to append to Metrics::Render():
@@ -100,6 +101,7 @@ struct ConnectionStats {
 //   podpower_connections_accepted_total{listener}         counter
 //   podpower_connections_refused_total{listener}          counter
 //   podpower_connections_evicted_total{listener}          counter
+//   podpower_connections_tls_refused_total{listener}      counter
 //   podpower_connections_timed_out_total{listener,phase}  counter
 std::string RenderConnections(const std::vector<ConnectionStats>& stats);
 

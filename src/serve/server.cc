@@ -551,7 +551,7 @@ void Server::Route() {
         connections.push_back({front_->listener_name(i), c.open.load(),
                                c.accepted.load(), c.refused.load(),
                                c.evicted.load(), c.header_timeouts.load(),
-                               c.body_timeouts.load()});
+                               c.body_timeouts.load(), c.tls_refused.load()});
       }
     }
     res.set_content(metrics_.Render() + RenderConnections(connections),
