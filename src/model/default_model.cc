@@ -142,7 +142,9 @@ CandidatePredictions PredictCandidates(
   return out;
 }
 
-Ensemble FitEnsemble(const TrainingRows& rows, const KnnOptions& options) {
+Ensemble FitEnsemble(const TrainingRows& rows, const KnnOptions& options,
+                     std::vector<double>* new_family_predictions) {
+  if (new_family_predictions != nullptr) new_family_predictions->clear();
   if (!rows.has_traits())
     throw Error(
         "default model: the training rows carry no cpu_cores/gpus/"
@@ -187,8 +189,9 @@ Ensemble FitEnsemble(const TrainingRows& rows, const KnnOptions& options) {
   std::vector<std::string> families(rows.rows());
   for (size_t i = 0; i < rows.rows(); ++i) families[i] = rows.traits[i].family;
   const size_t family_count = Distinct(families);
+  std::vector<CandidateValues> by_family_values;
   if (family_count >= 2) {
-    const OutOfFold by_family = CandidatesOutOfFold(
+    OutOfFold by_family = CandidatesOutOfFold(
         rows, options,
         GroupKFoldAssign(families,
                          static_cast<int>(std::min<size_t>(5, family_count))));
@@ -197,6 +200,7 @@ Ensemble FitEnsemble(const TrainingRows& rows, const KnnOptions& options) {
     unseen_truth.insert(unseen_truth.end(), rows.labels.begin(),
                         rows.labels.end());
     unseen_groups.insert(unseen_groups.end(), families.begin(), families.end());
+    by_family_values = std::move(by_family.values);
   }
   const BlendWeights pooled =
       FitBlend(by_workload.values, rows.labels, available, rows.workloads);
@@ -209,12 +213,30 @@ Ensemble FitEnsemble(const TrainingRows& rows, const KnnOptions& options) {
       unseen_truth.size() >= kMinBlendRows
           ? FitBlend(unseen_values, unseen_truth, available, unseen_groups)
           : pooled;
+  if (new_family_predictions != nullptr) {
+    for (const CandidateValues& v : by_family_values)
+      new_family_predictions->push_back(e.unseen.Apply(v));
+  }
   return e;
 }
 
 KnnModel FitDefaultModel(TrainingRows rows, const KnnOptions& options,
                          KnnMetadata metadata) {
-  metadata.ensemble = FitEnsemble(rows, options);
+  IntervalCalibration& interval = metadata.interval;
+  const bool calibrate_new_family =
+      interval.enabled() && interval.method == IntervalMethod::kLogRatioByKind;
+  std::vector<double> new_family;
+  metadata.ensemble =
+      FitEnsemble(rows, options, calibrate_new_family ? &new_family : nullptr);
+  if (!new_family.empty()) {
+    std::vector<std::string> kinds(rows.rows()), families(rows.rows());
+    for (size_t i = 0; i < rows.rows(); ++i) {
+      kinds[i] = rows.traits[i].kind;
+      families[i] = rows.traits[i].family;
+    }
+    CalibrateNewFamilyInterval(rows.labels, new_family, kinds, families,
+                               &interval);
+  }
   const KnnOptions fit_options = FoldOptions(options, rows.rows());
   return KnnModel::Fit(std::move(rows), fit_options, metadata);
 }
@@ -258,7 +280,8 @@ std::vector<Prediction> PredictPower(const KnnModel& model,
     p.value = p.blend.Apply(p.candidates);
     p.explanation = Explain(p, t, ensemble->simple);
     if (interval.enabled()) {
-      const Interval iv = ApplyInterval(interval, p.value, p.label_std, t.kind);
+      const Interval iv =
+          ApplyInterval(interval, p.value, p.label_std, t.kind, p.new_family);
       p.has_interval = true;
       p.interval_level = interval.level;
       p.interval_low = iv.low;

@@ -40,10 +40,16 @@ CandidatePredictions PredictCandidates(
 
 // The ensemble for `rows` (which must have traits): inner GroupKFold by
 // workload and by image family on `rows` only, blends fitted on their
-// out-of-fold candidate values, simple fits on all of `rows`.
-Ensemble FitEnsemble(const TrainingRows& rows, const KnnOptions& options);
+// out-of-fold candidate values, simple fits on all of `rows`. With
+// `new_family_predictions`: set to the new-software blend's value for every
+// row from the folds by family (empty when there is one family), for
+// calibrating new-software intervals.
+Ensemble FitEnsemble(const TrainingRows& rows, const KnnOptions& options,
+                     std::vector<double>* new_family_predictions = nullptr);
 
-// FitEnsemble, then the KNN on all rows, with metadata.ensemble set.
+// FitEnsemble, then the KNN on all rows, with metadata.ensemble set. With a
+// multiplicative metadata.interval, also its new-family quantiles
+// (CalibrateNewFamilyInterval on the folds by family).
 KnnModel FitDefaultModel(TrainingRows rows, const KnnOptions& options,
                          KnnMetadata metadata);
 

@@ -302,5 +302,56 @@ TEST(DefaultModel, artifact_round_trip_predicts_identically) {
   }
 }
 
+TEST(DefaultModel, new_software_gets_the_interval_of_held_out_families) {
+  // Families differ 4-15 W/core, so a family the model never saw is a guess:
+  // its interval must come from folds that held whole families out.
+  const TrainingRows rows = Cluster(1, 0, 21, 240);
+  const auto folds = GroupKFoldAssign(rows.workloads, 5);
+  const auto oof = DefaultOutOfFold(rows, KnnOptions{}, folds);
+  std::vector<double> predicted;
+  std::vector<std::string> kinds;
+  for (size_t i = 0; i < rows.rows(); ++i) {
+    predicted.push_back(oof[i].value);
+    kinds.push_back(rows.traits[i].kind);
+  }
+  KnnMetadata metadata;
+  metadata.target = "avg_power_w";
+  metadata.interval = CalibrateLogRatioInterval(rows.labels, predicted, kinds,
+                                                0.8, rows.workloads);
+  const KnnModel model = FitDefaultModel(rows, KnnOptions{}, metadata);
+  const IntervalCalibration& iv = model.metadata().interval;
+  ASSERT_TRUE(iv.new_family_scale.has_value());
+  EXPECT_GT(*iv.new_family_scale, iv.scale);
+
+  // Fresh workloads of 12 other families (same generator, other draws).
+  TrainingRows fresh = Cluster(1, 0, 22, 240);
+  for (auto& t : fresh.traits) t.family = "new-" + t.family;
+  const auto p =
+      PredictPower(model, fresh.features, fresh.rows(), &fresh.traits, false);
+  size_t inside = 0, inside_known_width = 0;
+  for (size_t i = 0; i < fresh.rows(); ++i) {
+    ASSERT_TRUE(p[i].new_family);
+    const double y = fresh.labels[i];
+    inside += y >= p[i].interval_low && y <= p[i].interval_high;
+    const Interval known =
+        ApplyInterval(iv, p[i].value, p[i].label_std, fresh.traits[i].kind);
+    inside_known_width += y >= known.low && y <= known.high;
+  }
+  const double coverage = static_cast<double>(inside) / fresh.rows();
+  const double known_coverage =
+      static_cast<double>(inside_known_width) / fresh.rows();
+  // 12 new families are 12 samples: a wide tolerance around 80%.
+  EXPECT_GE(coverage, 0.65) << "known-software width: " << known_coverage;
+  EXPECT_GT(coverage, known_coverage + 0.1);
+
+  const std::string dir = testing::MakeTempDir("podpower-new-family");
+  model.Save(dir + "/m.ppknn");
+  const KnnModel loaded = KnnModel::Load(dir + "/m.ppknn");
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(loaded.metadata().interval.new_family_scale, iv.new_family_scale);
+  EXPECT_EQ(loaded.metadata().interval.new_family_scale_by_kind,
+            iv.new_family_scale_by_kind);
+}
+
 }  // namespace
 }  // namespace podpower::model

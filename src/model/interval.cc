@@ -118,12 +118,35 @@ IntervalCalibration CalibrateLogRatioInterval(
   return c;
 }
 
+void CalibrateNewFamilyInterval(const std::vector<double>& truth,
+                                const std::vector<double>& predicted,
+                                const std::vector<std::string>& kinds,
+                                const std::vector<std::string>& families,
+                                IntervalCalibration* calibration) {
+  IntervalCalibration c = CalibrateLogRatioInterval(
+      truth, predicted, kinds, calibration->level, families);
+  // One epsilon serves both quantile sets in ApplyInterval, and the same
+  // rows give the same epsilon.
+  if (c.epsilon != calibration->epsilon) {
+    throw Error(
+        "interval calibration: new-family rows differ from the known-software "
+        "rows");
+  }
+  calibration->new_family_scale = c.scale;
+  calibration->new_family_scale_by_kind = std::move(c.scale_by_kind);
+}
+
 Interval ApplyInterval(const IntervalCalibration& calibration, double value,
-                       double label_std, const std::string& kind) {
+                       double label_std, const std::string& kind,
+                       bool new_family) {
   if (calibration.method == IntervalMethod::kLogRatioByKind) {
-    auto it = calibration.scale_by_kind.find(kind);
-    const double q =
-        it == calibration.scale_by_kind.end() ? calibration.scale : it->second;
+    const bool use_new = new_family && calibration.new_family_scale.has_value();
+    const auto& by_kind = use_new ? calibration.new_family_scale_by_kind
+                                  : calibration.scale_by_kind;
+    auto it = by_kind.find(kind);
+    const double q = it != by_kind.end() ? it->second
+                     : use_new           ? *calibration.new_family_scale
+                                         : calibration.scale;
     const double base = std::max(value, 0.0) + calibration.epsilon;
     return {std::max(0.0, base * std::exp(-q) - calibration.epsilon),
             base * std::exp(q) - calibration.epsilon};

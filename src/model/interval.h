@@ -23,6 +23,7 @@
 #define PODPOWER_MODEL_INTERVAL_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,13 @@ struct IntervalCalibration {
   // log-ratio quantile per kind; `scale` is the pooled quantile.
   double epsilon = 0;
   std::map<std::string, double> scale_by_kind;
+  // kLogRatioByKind, default models: the quantiles for software of an image
+  // family the model never saw, calibrated on folds that held whole families
+  // out (its errors are larger than a known family's: the intensity of new
+  // software is a guess). Absent (one family, or a model from before): the
+  // known-software quantiles above apply.
+  std::optional<double> new_family_scale;
+  std::map<std::string, double> new_family_scale_by_kind;
   bool enabled() const { return level > 0; }
 };
 
@@ -74,11 +82,23 @@ IntervalCalibration CalibrateLogRatioInterval(
     const std::vector<std::string>& kinds, double level,
     const std::vector<std::string>& groups = {});
 
+// Sets calibration->new_family_scale(_by_kind) from out-of-fold predictions
+// of folds grouped by image family (`families`, same size as the others),
+// as CalibrateLogRatioInterval with those groups. `calibration` must be a
+// kLogRatioByKind calibration of the same rows (its epsilon is kept).
+void CalibrateNewFamilyInterval(const std::vector<double>& truth,
+                                const std::vector<double>& predicted,
+                                const std::vector<std::string>& kinds,
+                                const std::vector<std::string>& families,
+                                IntervalCalibration* calibration);
+
 // kNeighbourSpread: value ± scale · (label_std + floor). kLogRatioByKind: the
 // multiplicative interval around max(value, 0) with the quantile of `kind`
-// (the pooled one for a kind without its own), low clipped at 0.
+// (the pooled one for a kind without its own; the new-family quantiles when
+// `new_family` and the calibration has them), low clipped at 0.
 Interval ApplyInterval(const IntervalCalibration& calibration, double value,
-                       double label_std, const std::string& kind = "");
+                       double label_std, const std::string& kind = "",
+                       bool new_family = false);
 
 }  // namespace podpower::model
 

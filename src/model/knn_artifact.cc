@@ -84,6 +84,11 @@ void KnnModel::Save(const std::string& path) const {
                           {"scale", iv.scale},
                           {"epsilon", iv.epsilon},
                           {"scale_by_kind", iv.scale_by_kind}};
+    if (iv.new_family_scale.has_value()) {
+      header["interval"]["new_family"] = {
+          {"scale", *iv.new_family_scale},
+          {"scale_by_kind", iv.new_family_scale_by_kind}};
+    }
   }
   if (metadata_.ensemble.has_value()) {
     const Ensemble& e = *metadata_.ensemble;
@@ -250,10 +255,23 @@ KnnModel KnnModel::Load(const std::string& path) {
         c.epsilon = interval.at("epsilon").get<double>();
         c.scale_by_kind =
             interval.at("scale_by_kind").get<std::map<std::string, double>>();
-        for (const auto& [kind, q] : c.scale_by_kind) {
-          if (!(q >= 0))
-            throw Error(path + ": interval scale of '" + kind +
-                        "' out of range");
+        if (interval.contains("new_family")) {  // optional: absent before
+          const auto& n = interval.at("new_family");
+          c.new_family_scale = n.at("scale").get<double>();
+          c.new_family_scale_by_kind =
+              n.at("scale_by_kind").get<std::map<std::string, double>>();
+          if (!(*c.new_family_scale >= 0))
+            throw Error(path +
+                        ": header field 'interval.new_family.scale' "
+                        "out of range");
+        }
+        for (const auto* by_kind :
+             {&c.scale_by_kind, &c.new_family_scale_by_kind}) {
+          for (const auto& [kind, q] : *by_kind) {
+            if (!(q >= 0))
+              throw Error(path + ": interval scale of '" + kind +
+                          "' out of range");
+          }
         }
       } else if (method == "conformal-neighbour-spread") {
         c.floor = interval.at("floor").get<double>();

@@ -276,6 +276,16 @@ void Record(const std::vector<size_t>& rows,
   }
 }
 
+// "Deployment ×/÷1.32, Job ×/÷2.10": log-ratio quantiles as factors.
+std::string FactorsByKind(const std::map<std::string, double>& scale_by_kind) {
+  std::string out;
+  for (const auto& [kind, q] : scale_by_kind) {
+    out += fmt::format("{}{} ×/÷{:.2f}", out.empty() ? "" : ", ",
+                       kind.empty() ? "(none)" : kind, std::exp(q));
+  }
+  return out;
+}
+
 }  // namespace
 
 CvResult CrossValidate(const TrainingRows& rows, const KnnOptions& options) {
@@ -394,11 +404,7 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
     metadata.interval = CalibrateLogRatioInterval(
         loaded.rows.labels, summary.cv.predictions, loaded.kinds,
         options.interval_level, loaded.rows.workloads);
-    std::string per_kind;
-    for (const auto& [kind, q] : metadata.interval.scale_by_kind) {
-      per_kind += fmt::format("{}{} ×/÷{:.2f}", per_kind.empty() ? "" : ", ",
-                              kind.empty() ? "(none)" : kind, std::exp(q));
-    }
+    const std::string per_kind = FactorsByKind(metadata.interval.scale_by_kind);
     log << fmt::format(
         "prediction interval: {:.0f}% = prediction ×/÷ {:.2f} ({}), "
         "calibrated on the CV residuals\n",
@@ -410,6 +416,15 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
                              ? FitDefaultModel(loaded.rows, knn, metadata)
                              : KnnModel::Fit(loaded.rows, knn, metadata);
   model.Save(options.out_path);
+  if (const auto& iv = model.metadata().interval;
+      iv.new_family_scale.has_value()) {
+    const std::string per_kind = FactorsByKind(iv.new_family_scale_by_kind);
+    log << fmt::format(
+        "prediction interval for new software (an image family not in the "
+        "training rows): ×/÷ {:.2f}{}, calibrated on folds by image family\n",
+        std::exp(*iv.new_family_scale),
+        per_kind.empty() ? std::string() : " (by kind: " + per_kind + ")");
+  }
   if (model.metadata().ensemble.has_value()) {
     const Ensemble& e = *model.metadata().ensemble;
     log << fmt::format(
