@@ -347,9 +347,8 @@ std::string Describe(const Json& object) {
 // Lists took 20 s and 1.6 GB before overflowing the stack).
 constexpr int kMaxListNesting = 32;
 
-void Collect(const Json& object, const std::string& where,
-             const ManifestOptions& options,
-             std::vector<io::InferenceRequest>& out, int lists = 0) {
+void Expand(const Json& object, const std::string& where,
+            const ManifestObjectVisitor& visit, int lists = 0) {
   if (!object.is_object()) {
     throw Error(where +
                 ": expected a Kubernetes object (a mapping with kind), got " +
@@ -371,19 +370,14 @@ void Collect(const Json& object, const std::string& where,
                   std::to_string(kMaxListNesting) + " levels; refused");
     }
     for (size_t i = 0; i < items->size(); ++i) {
-      Collect((*items)[i],
-              where + " item " + std::to_string(i) + " (" +
-                  Describe((*items)[i]) + ")",
-              options, out, lists + 1);
+      Expand((*items)[i],
+             where + " item " + std::to_string(i) + " (" +
+                 Describe((*items)[i]) + ")",
+             visit, lists + 1);
     }
     return;
   }
-  if (!IsWorkloadKind(kind) && options.skip_unknown) {
-    std::cerr << "podpower: warning: " << where << ": kind '" << kind
-              << "' is not a workload kind (skipped)\n";
-    return;
-  }
-  out.push_back(RecordFromObject(object, where));
+  visit(object, where);
 }
 
 }  // namespace
@@ -541,17 +535,31 @@ std::vector<nlohmann::json> ParseManifestDocuments(const std::string& text,
   return docs;
 }
 
+void ForEachManifestObject(const std::string& text, const std::string& source,
+                           const ManifestObjectVisitor& visit) {
+  const auto docs = ParseManifestDocuments(text, source);
+  for (size_t i = 0; i < docs.size(); ++i) {
+    Expand(docs[i],
+           source + ": document " + std::to_string(i + 1) + " (" +
+               Describe(docs[i]) + ")",
+           visit);
+  }
+}
+
 std::vector<io::InferenceRequest> RecordsFromManifest(
     const std::string& text, const std::string& source,
     const ManifestOptions& options) {
   std::vector<io::InferenceRequest> out;
-  auto docs = ParseManifestDocuments(text, source);
-  for (size_t i = 0; i < docs.size(); ++i) {
-    Collect(docs[i],
-            source + ": document " + std::to_string(i + 1) + " (" +
-                Describe(docs[i]) + ")",
-            options, out);
-  }
+  ForEachManifestObject(
+      text, source, [&](const Json& object, const std::string& where) {
+        const auto& kind = object["kind"].get_ref<const std::string&>();
+        if (!IsWorkloadKind(kind) && options.skip_unknown) {
+          std::cerr << "podpower: warning: " << where << ": kind '" << kind
+                    << "' is not a workload kind (skipped)\n";
+          return;
+        }
+        out.push_back(RecordFromObject(object, where));
+      });
   return out;
 }
 

@@ -12,6 +12,7 @@
 #ifndef PODPOWER_COLLECT_MANIFEST_H_
 #define PODPOWER_COLLECT_MANIFEST_H_
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -43,6 +44,23 @@ io::InferenceRequest RecordFromObject(const nlohmann::json& object,
 // bounded by the limits, whatever the aliases expand to.
 std::vector<nlohmann::json> ParseManifestDocuments(const std::string& text,
                                                    const std::string& source);
+
+// Receives one object of a manifest and the prefix for its messages ("<source>:
+// document 2 (List ?) item 0 (Deployment web)"). `object` is a mapping with a
+// string `kind`; it is valid during the call only.
+using ManifestObjectVisitor =
+    std::function<void(const nlohmann::json& object, const std::string& where)>;
+
+// Parses `text` (ParseManifestDocuments) and calls `visit` on each object in
+// document order, the items of `kind: List` (or `<Kind>List`) objects in
+// place (Lists nested in Lists flattened down to 32 levels). Kinds are not
+// checked: the visitor decides what a non-workload object means. Throws
+// podpower::Error for what ParseManifestDocuments refuses, a document or List
+// item that is not a mapping with a string `kind`, a List whose `items` is not
+// a list, or Lists nested deeper than 32 levels; what `visit` throws
+// propagates unchanged.
+void ForEachManifestObject(const std::string& text, const std::string& source,
+                           const ManifestObjectVisitor& visit);
 
 struct ManifestOptions {
   // Objects of other kinds (Service, ConfigMap, ...) are skipped with a warning

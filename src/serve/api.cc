@@ -47,14 +47,6 @@ ordered_json PredictOut(const predict::WorkloadPrediction& p,
   return out;
 }
 
-// A string field of a manifest object; "" when missing or not a string (a
-// `kind: 7` or `kind: null` is then "not a workload", a 400, not a 500).
-std::string StringField(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 ordered_json ParseJsonObject(const std::string& body) {
   ordered_json j;
   try {
@@ -69,51 +61,38 @@ ordered_json ParseJsonObject(const std::string& body) {
   return j;
 }
 
-// Workload records from manifest text, one per workload document; a List's
-// items count as documents.
+// Workload records from manifest text, one per workload object: the
+// documents and List items as the collector walks them
+// (collect::ForEachManifestObject), with the API's statuses: 400 for text
+// that is not a manifest or an object that is not a workload, 422 for a
+// workload whose fields are wrong.
 std::vector<io::InferenceRequest> ManifestRecords(const std::string& body) {
-  std::vector<nlohmann::json> documents;
+  std::vector<io::InferenceRequest> records;
   try {
-    documents = collect::ParseManifestDocuments(body, "body");
+    collect::ForEachManifestObject(
+        body, "body",
+        [&records](const nlohmann::json& object, const std::string& where) {
+          // A string, as ForEachManifestObject promises.
+          const std::string& kind =
+              object["kind"].get_ref<const std::string&>();
+          if (!collect::IsWorkloadKind(kind)) {
+            throw BadRequest{
+                400, fmt::format("{}: kind '{}' is not a workload (expected "
+                                 "Deployment, StatefulSet, DaemonSet, "
+                                 "ReplicaSet, Job, CronJob or Pod)",
+                                 where, kind)};
+          }
+          try {
+            records.push_back(collect::RecordFromObject(object, where));
+          } catch (const Error& e) {
+            throw BadRequest{422, e.what()};
+          }
+        });
   } catch (const Error& e) {
     throw BadRequest{400, e.what()};
   }
-  std::vector<std::pair<std::string, nlohmann::json>> objects;
-  for (size_t d = 0; d < documents.size(); ++d) {
-    const auto& doc = documents[d];
-    const std::string where = fmt::format("body: document {}", d + 1);
-    if (!doc.is_object()) {
-      throw BadRequest{400, where + ": expected a Kubernetes object"};
-    }
-    const std::string kind = StringField(doc, "kind");
-    if (doc.contains("items") && doc["items"].is_array() && kind.size() >= 4 &&
-        kind.compare(kind.size() - 4, 4, "List") == 0) {
-      for (size_t i = 0; i < doc["items"].size(); ++i) {
-        objects.emplace_back(fmt::format("{} item {}", where, i + 1),
-                             doc["items"][i]);
-      }
-    } else {
-      objects.emplace_back(where, doc);
-    }
-  }
-  if (objects.empty()) {
+  if (records.empty()) {
     throw BadRequest{400, "body: no Kubernetes object found"};
-  }
-  std::vector<io::InferenceRequest> records;
-  for (const auto& [where, object] : objects) {
-    const std::string kind = StringField(object, "kind");
-    if (!collect::IsWorkloadKind(kind)) {
-      throw BadRequest{
-          400, fmt::format("{}: kind '{}' is not a workload (expected "
-                           "Deployment, StatefulSet, DaemonSet, ReplicaSet, "
-                           "Job, CronJob or Pod)",
-                           where, kind)};
-    }
-    try {
-      records.push_back(collect::RecordFromObject(object, where));
-    } catch (const Error& e) {
-      throw BadRequest{422, e.what()};
-    }
   }
   return records;
 }

@@ -191,6 +191,26 @@ TEST_F(ServerTest, infer_from_yaml_returns_the_collectors_records) {
   EXPECT_EQ(ordered_json::parse(response.body)["schema_version"], "v1");
 }
 
+// Lists, nested ones included, are walked by the collector's own code
+// (collect::ForEachManifestObject): the server's records are the collector's.
+TEST_F(ServerTest, infer_from_yaml_expands_lists_as_the_collector_does) {
+  Start();
+  const std::string body =
+      std::string("apiVersion: v1\nkind: List\nitems:\n") +
+      "- kind: DeploymentList\n  items:\n" + "  - " +
+      json(collect::ParseManifestDocuments(kManifest, "m")[0]).dump() + "\n- " +
+      json(collect::ParseManifestDocuments(kJobManifest, "j")[0]).dump() + "\n";
+  const auto expected = collect::RecordsFromManifest(body, "body");
+  ASSERT_EQ(expected.size(), 2u);
+  auto response = Post("/infer/from-yaml", body);
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto answer = ordered_json::parse(response.body);
+  ASSERT_TRUE(answer.is_array()) << response.body;
+  ASSERT_EQ(answer.size(), 2u);
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_EQ(answer[i], io::ToJson(expected[i])) << i;
+}
+
 TEST_F(ServerTest, bad_input_gets_a_json_reason_and_4xx) {
   Start();
   struct Case {
