@@ -534,7 +534,14 @@ std::string FormatEvaluation(const Evaluation& e) {
     if (!s.blends.empty()) {
       std::map<std::string, int> counts;
       for (const auto& b : s.blends) ++counts[b];
-      out += "  blend chosen inside each fold:\n";
+      out += "  blend chosen inside each fold";
+      // Each fold trains on about (folds - 1) / folds of the rows.
+      if (d.rows.rows() * (s.folds - 1) / s.folds > model::kMaxBlendRows) {
+        out += fmt::format(
+            " (its inner CV on a sample of at most {} rows, whole workloads)",
+            model::kMaxBlendRows);
+      }
+      out += ":\n";
       for (const auto& [b, count] : counts)
         out += fmt::format("    {} fold(s): {}\n", count, b);
     }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "io/error.h"
@@ -142,16 +143,50 @@ CandidatePredictions PredictCandidates(
   return out;
 }
 
-Ensemble FitEnsemble(const TrainingRows& rows, const KnnOptions& options,
-                     std::vector<double>* new_family_predictions) {
-  if (new_family_predictions != nullptr) new_family_predictions->clear();
-  if (!rows.has_traits())
+std::vector<size_t> BlendSample(const std::vector<std::string>& workloads) {
+  std::vector<size_t> sample;
+  if (workloads.size() <= kMaxBlendRows) {
+    sample.resize(workloads.size());
+    for (size_t i = 0; i < sample.size(); ++i) sample[i] = i;
+    return sample;
+  }
+  std::map<std::string, std::vector<size_t>> rows_of;
+  for (size_t i = 0; i < workloads.size(); ++i)
+    rows_of[workloads[i]].push_back(i);
+  // FNV-1a of the name: a fixed, well-mixed order, unlike std::hash.
+  auto fnv = [](const std::string& name) {
+    uint64_t h = 14695981039346656037ull;
+    for (unsigned char ch : name) h = (h ^ ch) * 1099511628211ull;
+    return h;
+  };
+  std::vector<std::pair<uint64_t, const std::string*>> order;
+  for (const auto& [name, rows] : rows_of) order.emplace_back(fnv(name), &name);
+  std::sort(order.begin(), order.end());
+  for (const auto& [hash, name] : order) {
+    const auto& rows = rows_of.at(*name);
+    if (sample.size() + rows.size() > kMaxBlendRows && !sample.empty()) break;
+    sample.insert(sample.end(), rows.begin(), rows.end());
+  }
+  std::sort(sample.begin(), sample.end());
+  return sample;
+}
+
+Ensemble FitEnsemble(const TrainingRows& all_rows, const KnnOptions& options,
+                     NewFamilyOutOfFold* new_family) {
+  if (new_family != nullptr) *new_family = {};
+  if (!all_rows.has_traits())
     throw Error(
         "default model: the training rows carry no cpu_cores/gpus/"
         "image_family (re-run `podpower encode transform` and `join`, or give "
         "--requests), or use --learner knn");
   Ensemble e;
-  e.simple = SimpleFit::Fit(rows.labels, rows.traits, AllRows(rows.rows()));
+  e.simple = SimpleFit::Fit(all_rows.labels, all_rows.traits,
+                            AllRows(all_rows.rows()));
+  const std::vector<size_t> sample = BlendSample(all_rows.workloads);
+  const bool sampled = sample.size() < all_rows.rows();
+  const TrainingRows subset =
+      sampled ? all_rows.Subset(sample) : TrainingRows{};
+  const TrainingRows& rows = sampled ? subset : all_rows;
   const size_t workloads = Distinct(rows.workloads);
   if (workloads < 2) {
     e.seen.w[static_cast<size_t>(Candidate::kGlobalMedian)] = 1;
@@ -213,9 +248,10 @@ Ensemble FitEnsemble(const TrainingRows& rows, const KnnOptions& options,
       unseen_truth.size() >= kMinBlendRows
           ? FitBlend(unseen_values, unseen_truth, available, unseen_groups)
           : pooled;
-  if (new_family_predictions != nullptr) {
+  if (new_family != nullptr && !by_family_values.empty()) {
+    new_family->rows = sample;
     for (const CandidateValues& v : by_family_values)
-      new_family_predictions->push_back(e.unseen.Apply(v));
+      new_family->predicted.push_back(e.unseen.Apply(v));
   }
   return e;
 }
@@ -225,16 +261,18 @@ KnnModel FitDefaultModel(TrainingRows rows, const KnnOptions& options,
   IntervalCalibration& interval = metadata.interval;
   const bool calibrate_new_family =
       interval.enabled() && interval.method == IntervalMethod::kLogRatioByKind;
-  std::vector<double> new_family;
+  NewFamilyOutOfFold new_family;
   metadata.ensemble =
       FitEnsemble(rows, options, calibrate_new_family ? &new_family : nullptr);
-  if (!new_family.empty()) {
-    std::vector<std::string> kinds(rows.rows()), families(rows.rows());
-    for (size_t i = 0; i < rows.rows(); ++i) {
-      kinds[i] = rows.traits[i].kind;
-      families[i] = rows.traits[i].family;
+  if (!new_family.rows.empty()) {
+    std::vector<double> truth;
+    std::vector<std::string> kinds, families;
+    for (size_t i : new_family.rows) {
+      truth.push_back(rows.labels[i]);
+      kinds.push_back(rows.traits[i].kind);
+      families.push_back(rows.traits[i].family);
     }
-    CalibrateNewFamilyInterval(rows.labels, new_family, kinds, families,
+    CalibrateNewFamilyInterval(truth, new_family.predicted, kinds, families,
                                &interval);
   }
   const KnnOptions fit_options = FoldOptions(options, rows.rows());

@@ -38,14 +38,30 @@ CandidatePredictions PredictCandidates(
     std::span<const float> queries, size_t count,
     const std::vector<WorkloadTraits>& traits);
 
+// The blend's inner cross-validation uses at most this many rows: whole
+// workloads, chosen by a hash of their names (the same on every machine),
+// until the next would pass it. Its cost grows with the square of the rows
+// (brute-force neighbours in 10 inner folds), while a handful of weights need
+// no more; the simple fits and the KNN still use every row.
+constexpr size_t kMaxBlendRows = 2000;
+
+// The indices of the rows the blend's inner CV uses (all when they are at
+// most kMaxBlendRows), ascending.
+std::vector<size_t> BlendSample(const std::vector<std::string>& workloads);
+
+// The new-software blend's out-of-fold values from the inner folds by image
+// family, for calibrating new-software intervals.
+struct NewFamilyOutOfFold {
+  std::vector<size_t> rows;       // indices into FitEnsemble's rows
+  std::vector<double> predicted;  // one per entry of `rows`
+};
+
 // The ensemble for `rows` (which must have traits): inner GroupKFold by
-// workload and by image family on `rows` only, blends fitted on their
+// workload and by image family on BlendSample's rows, blends fitted on their
 // out-of-fold candidate values, simple fits on all of `rows`. With
-// `new_family_predictions`: set to the new-software blend's value for every
-// row from the folds by family (empty when there is one family), for
-// calibrating new-software intervals.
+// `new_family`: filled as its comment says (empty with one family).
 Ensemble FitEnsemble(const TrainingRows& rows, const KnnOptions& options,
-                     std::vector<double>* new_family_predictions = nullptr);
+                     NewFamilyOutOfFold* new_family = nullptr);
 
 // FitEnsemble, then the KNN on all rows, with metadata.ensemble set. With a
 // multiplicative metadata.interval, also its new-family quantiles

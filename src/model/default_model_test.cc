@@ -1,10 +1,12 @@
 #include "model/default_model.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 
@@ -351,6 +353,36 @@ TEST(DefaultModel, new_software_gets_the_interval_of_held_out_families) {
   EXPECT_EQ(loaded.metadata().interval.new_family_scale, iv.new_family_scale);
   EXPECT_EQ(loaded.metadata().interval.new_family_scale_by_kind,
             iv.new_family_scale_by_kind);
+}
+
+TEST(DefaultModel, blend_cross_validates_a_sample_of_whole_workloads) {
+  // Up to the cap: every row, in order.
+  std::vector<std::string> small{"a", "b", "a"};
+  EXPECT_EQ(BlendSample(small), (std::vector<size_t>{0, 1, 2}));
+  // Above it: whole workloads (3 rows each here), at most kMaxBlendRows rows,
+  // the same on every call, and not just the first names in order.
+  std::vector<std::string> workloads;
+  for (size_t w = 0; w < kMaxBlendRows; ++w)
+    for (int r = 0; r < 3; ++r) workloads.push_back(fmt::format("w{:05}", w));
+  const auto sample = BlendSample(workloads);
+  EXPECT_EQ(sample, BlendSample(workloads));
+  EXPECT_LE(sample.size(), kMaxBlendRows);
+  EXPECT_GT(sample.size(), kMaxBlendRows - 3);
+  std::map<std::string, int> rows_of;
+  for (size_t i : sample) ++rows_of[workloads[i]];
+  for (const auto& [w, n] : rows_of) EXPECT_EQ(n, 3) << w;
+  EXPECT_TRUE(std::is_sorted(sample.begin(), sample.end()));
+  EXPECT_GT(rows_of.rbegin()->first, "w01000") << "spread over all names";
+
+  // The ensemble of a cluster above the cap fits its blend on the sample and
+  // the new-family values come for the sample's rows.
+  const TrainingRows rows = Cluster(1, 0.1, 31, kMaxBlendRows + 400);
+  NewFamilyOutOfFold new_family;
+  const Ensemble e = FitEnsemble(rows, KnnOptions{}, &new_family);
+  EXPECT_EQ(new_family.rows, BlendSample(rows.workloads));
+  EXPECT_EQ(new_family.predicted.size(), new_family.rows.size());
+  // Each sampled row once from the folds by workload, once by family.
+  EXPECT_EQ(e.seen_rows + e.unseen_rows, 2 * new_family.rows.size());
 }
 
 }  // namespace

@@ -52,10 +52,16 @@ IntervalCalibration CalibrateInterval(const std::vector<double>& truth,
   return c;
 }
 
-IntervalCalibration CalibrateLogRatioInterval(
-    const std::vector<double>& truth, const std::vector<double>& predicted,
-    const std::vector<std::string>& kinds, double level,
-    const std::vector<std::string>& groups) {
+namespace {
+
+// CalibrateLogRatioInterval with a given epsilon (<= 0: 5% of the median
+// |truth|), so that a second set of quantiles shares the first one's scale.
+IntervalCalibration LogRatioQuantiles(const std::vector<double>& truth,
+                                      const std::vector<double>& predicted,
+                                      const std::vector<std::string>& kinds,
+                                      double level,
+                                      const std::vector<std::string>& groups,
+                                      double epsilon) {
   if (!(level > 0 && level < 1)) {
     throw Error(fmt::format(
         "--interval-level: expected a value in (0, 1), got {}", level));
@@ -68,9 +74,13 @@ IntervalCalibration CalibrateLogRatioInterval(
   IntervalCalibration c;
   c.level = level;
   c.method = IntervalMethod::kLogRatioByKind;
-  std::vector<double> magnitude(truth.size());
-  for (size_t i = 0; i < truth.size(); ++i) magnitude[i] = std::fabs(truth[i]);
-  c.epsilon = 0.05 * Median(std::move(magnitude));
+  c.epsilon = epsilon;
+  if (!(c.epsilon > 0)) {
+    std::vector<double> magnitude(truth.size());
+    for (size_t i = 0; i < truth.size(); ++i)
+      magnitude[i] = std::fabs(truth[i]);
+    c.epsilon = 0.05 * Median(std::move(magnitude));
+  }
   if (!(c.epsilon > 0)) c.epsilon = 1e-9;
   std::vector<double> pooled(truth.size());
   struct KindScores {
@@ -118,20 +128,24 @@ IntervalCalibration CalibrateLogRatioInterval(
   return c;
 }
 
+}  // namespace
+
+IntervalCalibration CalibrateLogRatioInterval(
+    const std::vector<double>& truth, const std::vector<double>& predicted,
+    const std::vector<std::string>& kinds, double level,
+    const std::vector<std::string>& groups) {
+  return LogRatioQuantiles(truth, predicted, kinds, level, groups, 0);
+}
+
 void CalibrateNewFamilyInterval(const std::vector<double>& truth,
                                 const std::vector<double>& predicted,
                                 const std::vector<std::string>& kinds,
                                 const std::vector<std::string>& families,
                                 IntervalCalibration* calibration) {
-  IntervalCalibration c = CalibrateLogRatioInterval(
-      truth, predicted, kinds, calibration->level, families);
-  // One epsilon serves both quantile sets in ApplyInterval, and the same
-  // rows give the same epsilon.
-  if (c.epsilon != calibration->epsilon) {
-    throw Error(
-        "interval calibration: new-family rows differ from the known-software "
-        "rows");
-  }
+  // One epsilon serves both quantile sets in ApplyInterval.
+  IntervalCalibration c =
+      LogRatioQuantiles(truth, predicted, kinds, calibration->level, families,
+                        calibration->epsilon);
   calibration->new_family_scale = c.scale;
   calibration->new_family_scale_by_kind = std::move(c.scale_by_kind);
 }

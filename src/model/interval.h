@@ -84,8 +84,9 @@ IntervalCalibration CalibrateLogRatioInterval(
 
 // Sets calibration->new_family_scale(_by_kind) from out-of-fold predictions
 // of folds grouped by image family (`families`, same size as the others),
-// as CalibrateLogRatioInterval with those groups. `calibration` must be a
-// kLogRatioByKind calibration of the same rows (its epsilon is kept).
+// as CalibrateLogRatioInterval with those groups and the epsilon of
+// `calibration` (a kLogRatioByKind calibration; the rows may be a sample of
+// its rows).
 void CalibrateNewFamilyInterval(const std::vector<double>& truth,
                                 const std::vector<double>& predicted,
                                 const std::vector<std::string>& kinds,

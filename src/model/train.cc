@@ -432,6 +432,12 @@ TrainSummary Train(const TrainOptions& options, std::ostream& out,
         "{} ({} rows); idle part {:.4g}\n",
         e.seen.Describe(), e.seen_rows, e.unseen.Describe(), e.unseen_rows,
         e.simple.idle);
+    if (loaded.rows.rows() > kMaxBlendRows) {
+      log << fmt::format(
+          "the blend's inner CV used {} of the {} rows (whole workloads; its "
+          "cost grows with the square of the rows, the weights need no more)\n",
+          BlendSample(loaded.rows.workloads).size(), loaded.rows.rows());
+    }
   }
   log << fmt::format(
       "wrote {} ({} rows x {} features, learner {}, k={}, {}, {})\n",
