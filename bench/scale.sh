@@ -21,11 +21,11 @@
 #                     -stop.sh), kepler.om streamed to /api/v1/import/prometheus by `curl -T` in
 #                     one POST ("vm-import" row: curl's wall seconds; "vm:import": the server's
 #                     CPU seconds and peak RSS while importing; "vm:labels": the same while labels
-#                     queried it). Not tests/e2e/victoria-metrics-import.sh: its
-#                     `curl --data-binary @file` reads the whole file into memory (20 GB here)
-#                     and its check exports every sample back through Python; here the check is
-#                     the server's vm_rows_inserted_total{type="prometheus"} against the file's
-#                     sample lines, and no rows ignored. Flags beyond the test defaults: series
+#                     queried it). Not tests/e2e/victoria-metrics-import.sh: it streams too,
+#                     but its check exports every sample back through Python (every sample of
+#                     20-40 GB of text here); here the check is the server's
+#                     vm_rows_inserted_total{type="prometheus"} against the file's sample lines,
+#                     and no rows ignored. Flags beyond the test defaults: series
 #                     and query caps raised (a 10,000-workload day has more pods than
 #                     -search.maxSeries' 30,000), -memory.allowedPercent=20 (the machine is
 #                     shared; the default 60% lets its caches take 14 GB).
