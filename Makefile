@@ -22,7 +22,8 @@ build: deps
 	  -DPODPOWER_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Everything: format check, all tests in the release build, then the unit tests under ASan+UBSan.
+# Everything: format check, all tests in the release build, then the unit tests and the kill tests
+# (CliTest.CrashConsistency) under ASan+UBSan.
 test: build format-check
 	@tests/e2e/kube-up.sh build >/dev/null || echo "kube-apiserver could not be built: live collector tests will skip" >&2
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -36,7 +37,7 @@ asan: deps
 	  -DPODPOWER_TESTS=ON -DPODPOWER_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L unit
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|asan'
 
 # The podpower binary only. A fresh folder is configured without tests and benchmarks (no
 # GoogleTest or Google Benchmark needed); a folder `make test` configured keeps its settings, and
