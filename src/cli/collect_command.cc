@@ -16,7 +16,7 @@ struct CollectFlags {
   bool skip_unknown = false;
 };
 
-CommandRegistration reg(10, [](CLI::App& app) {
+CommandRegistration collect_registration(10, [](CLI::App& app) {
   auto* collect = app.add_subcommand(
       "collect", "Turn workload specs into InferenceRequest records");
   collect->require_subcommand(1);

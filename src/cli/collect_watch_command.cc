@@ -96,7 +96,7 @@ collect::LiveCollectOptions ToOptions(const LiveFlags& f) {
   return o;
 }
 
-CommandRegistration reg(11, [](CLI::App& app) {
+CommandRegistration collect_watch_registration(11, [](CLI::App& app) {
   CLI::App* collect = nullptr;
   try {
     collect = app.get_subcommand("collect");

@@ -6,7 +6,7 @@
 namespace podpower::cli {
 namespace {
 
-CommandRegistration reg(90, [](CLI::App& app) {
+CommandRegistration embed_registration(90, [](CLI::App& app) {
   auto options = std::make_shared<text::EmbedTextsOptions>();
   CLI::App* cmd = app.add_subcommand(
       "embed",

@@ -65,7 +65,7 @@ std::string FitEncoderPath(const EncodeFlags& f) {
   return f.out;
 }
 
-CommandRegistration reg(20, [](CLI::App& app) {
+CommandRegistration encode_registration(20, [](CLI::App& app) {
   auto* encode = app.add_subcommand(
       "encode", "Turn InferenceRequest records into feature vectors");
   encode->require_subcommand(1);

@@ -17,7 +17,7 @@ struct EvaluateFlags {
   std::string learner = "default";
 };
 
-CommandRegistration reg(70, [](CLI::App& app) {
+CommandRegistration evaluate_registration(70, [](CLI::App& app) {
   auto flags = std::make_shared<EvaluateFlags>();
   auto& o = flags->options;
   CLI::App* cmd = app.add_subcommand(

@@ -19,7 +19,7 @@ struct JoinFlags {
   join::JoinOptions options;
 };
 
-CommandRegistration reg(40, [](CLI::App& app) {
+CommandRegistration join_registration(40, [](CLI::App& app) {
   auto flags = std::make_shared<JoinFlags>();
   auto* join = app.add_subcommand(
       "join",

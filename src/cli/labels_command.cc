@@ -132,7 +132,7 @@ void Run(const LabelsFlags& f) {
                owners.empty() ? "-" : owners.c_str(), o.out.c_str());
 }
 
-CommandRegistration reg(30, [](CLI::App& app) {
+CommandRegistration labels_registration(30, [](CLI::App& app) {
   auto flags = std::make_shared<LabelsFlags>();
   CLI::App* cmd = app.add_subcommand(
       "labels",

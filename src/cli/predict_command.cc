@@ -28,7 +28,7 @@ struct PredictFlags {
   bool skip_invalid = false;
 };
 
-CommandRegistration reg(60, [](CLI::App& app) {
+CommandRegistration predict_registration(60, [](CLI::App& app) {
   auto flags = std::make_shared<PredictFlags>();
   // kubectl prints tables; podpower keeps the original predict_k8s.py's JSON.
   flags->format = IsKubectlPlugin(app) ? "table" : "json";

@@ -36,7 +36,7 @@ std::chrono::milliseconds Millis(double seconds, const char* flag,
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000 + 0.5));
 }
 
-CommandRegistration reg(80, [](CLI::App& app) {
+CommandRegistration serve_registration(80, [](CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
   auto& o = flags->options;
   o.listen = "0.0.0.0:8000";

@@ -8,7 +8,7 @@
 namespace podpower::cli {
 namespace {
 
-CommandRegistration reg(90, [](CLI::App& app) {
+CommandRegistration simulate_registration(90, [](CLI::App& app) {
   auto o = std::make_shared<simulate::SimulateOptions>();
   CLI::App* cmd = app.add_subcommand(
       "simulate",

@@ -16,7 +16,7 @@ struct TrainFlags {
   std::string learner = "default";
 };
 
-CommandRegistration reg(50, [](CLI::App& app) {
+CommandRegistration train_registration(50, [](CLI::App& app) {
   auto flags = std::make_shared<TrainFlags>();
   CLI::App* cmd =
       app.add_subcommand("train",

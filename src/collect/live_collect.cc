@@ -24,7 +24,7 @@
 namespace podpower::collect {
 namespace {
 
-std::string MetaString(const nlohmann::json& object, const char* key) {
+std::string ObjectMetaString(const nlohmann::json& object, const char* key) {
   if (!object.is_object() || !object.contains("metadata")) return "";
   const auto& m = object["metadata"];
   if (!m.is_object() || !m.contains(key) || !m[key].is_string()) return "";
@@ -221,7 +221,7 @@ class OwnerResolver {
 
   nlohmann::ordered_json Chain(const nlohmann::json& pod) {
     nlohmann::ordered_json chain = nlohmann::ordered_json::array();
-    std::string ns = MetaString(pod, "namespace");
+    std::string ns = ObjectMetaString(pod, "namespace");
     nlohmann::json ref = Controller(pod);
     for (int depth = 0; depth < 4 && ref.is_object(); ++depth) {
       chain.push_back({{"kind", ref.value("kind", "")},
@@ -276,13 +276,13 @@ nlohmann::ordered_json PodOwnerLine(const nlohmann::json& pod,
   nlohmann::ordered_json out;
   out["schema"] = "pod_owner_v1";
   out["event"] = event;
-  out["namespace"] = MetaString(pod, "namespace");
-  out["pod"] = MetaString(pod, "name");
-  out["pod_uid"] = MetaString(pod, "uid");
+  out["namespace"] = ObjectMetaString(pod, "namespace");
+  out["pod"] = ObjectMetaString(pod, "name");
+  out["pod_uid"] = ObjectMetaString(pod, "uid");
   out["owners"] = chain;
   if (chain.empty()) {
     out["workload_kind"] = "Pod";
-    out["workload_name"] = MetaString(pod, "name");
+    out["workload_name"] = ObjectMetaString(pod, "name");
   } else {
     out["workload_kind"] = chain.back()["kind"];
     out["workload_name"] = chain.back()["name"];
@@ -303,8 +303,9 @@ class Emitter {
     if (change.type == ChangeType::kDeleted && !options_.emit_deleted) return;
     if (change.initial && !options_.emit_initial) return;
     std::string kind = change.object.value("kind", "");
-    std::string where = kind + " " + MetaString(change.object, "namespace") +
-                        "/" + MetaString(change.object, "name");
+    std::string where = kind + " " +
+                        ObjectMetaString(change.object, "namespace") + "/" +
+                        ObjectMetaString(change.object, "name");
     std::string line;
     try {
       if (owners != nullptr) {
@@ -458,8 +459,9 @@ std::vector<std::string> ListSnapshot(const LiveCollectOptions& options,
         [&](const Change& c) {
           if (c.type == ChangeType::kDeleted) return;
           std::string kind = c.object.value("kind", "");
-          std::string where = kind + " " + MetaString(c.object, "namespace") +
-                              "/" + MetaString(c.object, "name");
+          std::string where = kind + " " +
+                              ObjectMetaString(c.object, "namespace") + "/" +
+                              ObjectMetaString(c.object, "name");
           try {
             if (r != nullptr) {
               lines.push_back(PodOwnerLine(c.object, "ADDED", *r).dump());

@@ -187,8 +187,8 @@ std::string MethodTable(const SchemeResult& s) {
   return t + "</table>";
 }
 
-std::string GroupTable(const std::string& title,
-                       const std::vector<GroupScores>& groups) {
+std::string GroupHtmlTable(const std::string& title,
+                           const std::vector<GroupScores>& groups) {
   std::string t = fmt::format(
       "<table><tr><th>{}</th><th>rows</th><th>model MAE</th><th>model MAPE</th>"
       "<th>best baseline</th><th>its MAE</th><th>interval coverage</th></tr>",
@@ -336,9 +336,9 @@ std::string RenderReport(const Evaluation& e) {
     for (const auto& g : s.by_family_seen)
       coverage.emplace_back(g.key, g.coverage);
     h += Bars(coverage, o.interval_level, "interval coverage", true);
-    h += "<h3>Breakdowns</h3>" + GroupTable("family", s.by_family_seen) +
-         GroupTable("workload kind", s.by_kind) +
-         GroupTable("namespace", s.by_namespace);
+    h += "<h3>Breakdowns</h3>" + GroupHtmlTable("family", s.by_family_seen) +
+         GroupHtmlTable("workload kind", s.by_kind) +
+         GroupHtmlTable("namespace", s.by_namespace);
     h += "<h3>Worst predictions (worst row of each workload)</h3>" +
          WorstTable(e, s);
   }

@@ -57,7 +57,7 @@ bool HeaderIs(std::string_view line, std::string_view name) {
   return true;
 }
 
-std::string_view Trim(std::string_view v) {
+std::string_view TrimBlanks(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
     v.remove_prefix(1);
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
@@ -76,7 +76,7 @@ bool IsProbe(std::string_view request_line) {
   return false;
 }
 
-void Address(const sockaddr_storage& addr, std::string& ip, int& port) {
+void IpAndPort(const sockaddr_storage& addr, std::string& ip, int& port) {
   char text[INET6_ADDRSTRLEN] = {0};
   if (addr.ss_family == AF_INET) {
     const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
@@ -412,7 +412,7 @@ int Front::AddListener(const ListenerOptions& options) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   std::string ip;
   int bound = 0;
-  Address(addr, ip, bound);
+  IpAndPort(addr, ip, bound);
   auto l = std::make_unique<Listener>();
   l->is_listener = true;
   l->options = options;
@@ -588,11 +588,11 @@ void Front::Accept(Listener& l) {
     auto c = std::make_unique<Conn>();
     c->fd = fd;
     c->listener = &l;
-    Address(peer, c->remote_ip, c->remote_port);
+    IpAndPort(peer, c->remote_ip, c->remote_port);
     sockaddr_storage local{};
     socklen_t local_len = sizeof(local);
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len);
-    Address(local, c->local_ip, c->local_port);
+    IpAndPort(local, c->local_ip, c->local_port);
     c->since = Clock::now();
     c->deadline = c->since + options_.read_timeout;
     if (l.options.tls && options_.tls != nullptr) {
@@ -743,7 +743,7 @@ void Front::TryDispatch(Conn* c) {
       const std::string_view line =
           header.substr(line_end + 2, next - line_end - 2);
       if (HeaderIs(line, "content-length")) {
-        const std::string_view v = Trim(line.substr(15));
+        const std::string_view v = TrimBlanks(line.substr(15));
         size_t value = 0;
         bool ok = !v.empty() && v.size() < 16;
         for (char ch : v) {
