@@ -111,6 +111,16 @@ void Run(const LabelsFlags& f) {
   o.max_samples_per_chunk = f.chunk_samples;
 
   labels::LabelsSummary s = labels::RunLabels(o);
+  std::string wrote = o.out;
+  if (labels::IsPartitionFolder(o.out)) {
+    // Folder output: which days were (re)written.
+    wrote += " (" + std::to_string(s.partitions.size()) + " day partitions";
+    if (!s.partitions.empty()) {
+      wrote += " date=" + s.partitions.front();
+      if (s.partitions.size() > 1) wrote += "..date=" + s.partitions.back();
+    }
+    wrote += ")";
+  }
   std::string owners;
   for (const auto& [source, n] : s.owner_sources) {
     owners += (owners.empty() ? "" : ", ") + source + " " + std::to_string(n);
@@ -129,7 +139,7 @@ void Run(const LabelsFlags& f) {
                static_cast<long long>(s.late_rows_dropped),
                static_cast<long long>(s.late_pods),
                static_cast<long long>(s.counter_resets),
-               owners.empty() ? "-" : owners.c_str(), o.out.c_str());
+               owners.empty() ? "-" : owners.c_str(), wrote.c_str());
 }
 
 CommandRegistration labels_registration(30, [](CLI::App& app) {
@@ -146,7 +156,10 @@ CommandRegistration labels_registration(30, [](CLI::App& app) {
       ->required();
   cmd->add_option("--step", flags->step, "query step (60, 15s, 1m)")
       ->capture_default_str();
-  cmd->add_option("--out", flags->out, "output Parquet file")->required();
+  cmd->add_option("--out", flags->out,
+                  "output Parquet file, or a folder (DIR/): one "
+                  "DIR/date=YYYY-MM-DD/labels.parquet per UTC day")
+      ->required();
   cmd->add_option("--mode", flags->modes,
                   "window (a row per pod and step) or job (a row per pod); "
                   "also accepts the "

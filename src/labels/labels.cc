@@ -1,12 +1,17 @@
 #include "labels/labels.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <tuple>
 #include <unordered_set>
 
@@ -119,6 +124,43 @@ size_t LoadPromOwners(const prom::Client& client, double start, double end,
 
 namespace {
 
+// The file name inside each date=YYYY-MM-DD/ partition folder.
+constexpr const char* kPartitionFile = "labels.parquet";
+
+// The rows of `table` whose index is in `rows`, in that order.
+io::Table RowsOf(const io::Table& table, const std::vector<size_t>& rows) {
+  io::Table out;
+  for (const io::Column& c : table.columns()) out.AddColumn(c.name, c.type);
+  for (size_t k = 0; k < table.columns().size(); ++k) {
+    const io::Column& from = table.columns()[k];
+    io::Column& to = out.columns()[k];
+    for (size_t r : rows) {
+      const bool null = from.is_null(r);
+      switch (from.type) {
+        case io::ColumnType::kString:
+          to.AppendString(
+              null ? std::nullopt
+                   : std::optional<std::string_view>(from.strings[r]));
+          break;
+        case io::ColumnType::kInt64:
+          to.AppendInt64(null ? std::nullopt
+                              : std::optional<int64_t>(from.ints[r]));
+          break;
+        case io::ColumnType::kDouble:
+          to.AppendDouble(null ? std::nullopt
+                               : std::optional<double>(from.doubles[r]));
+          break;
+        case io::ColumnType::kFloatList:
+          to.AppendFloatList(
+              null ? std::nullopt
+                   : std::optional<std::span<const float>>(from.list(r)));
+          break;
+      }
+    }
+  }
+  return out;
+}
+
 // Where window-mode rows go: an in-memory table (BuildLabels) or a
 // WindowWriter (RunLabels). Every pod is given once, before the first row
 // (Start); rows name a pod by its index there.
@@ -203,6 +245,71 @@ class WriterSink : public WindowSink {
  private:
   std::string target_;
   std::optional<WindowWriter> writer_;
+};
+
+// Folder output: one WindowWriter per UTC day, one open at a time. Rows
+// arrive in ts order, so a day is done when the next one starts: its writer
+// is finished (the file complete under its temporary name, DuckDB freed) and
+// kept until Commit renames every day's file.
+class PartitionSink : public WindowSink {
+ public:
+  explicit PartitionSink(std::filesystem::path folder)
+      : folder_(std::move(folder)) {}
+  void Start(const std::vector<WindowPod>& pods,
+             const std::vector<uint32_t>& active) override {
+    pods_ = pods;
+    // Only the ENUM-or-VARCHAR choice depends on it (file size, not
+    // contents); the first day's start stands for every day's.
+    options_.active_pods = active;
+  }
+  void Add(double ts, uint32_t pod, std::optional<double> avg_power_w,
+           std::optional<double> energy_step_j) override {
+    const int64_t day = static_cast<int64_t>(std::floor(ts / 86400));
+    if (!current_ || day != day_) Open(day);
+    current_->Add(ts, pod, avg_power_w, energy_step_j);
+  }
+  int64_t rows() const override {
+    return done_rows_ + (current_ ? current_->rows() : 0);
+  }
+  // Renames every day's file into place; returns the days, ascending.
+  std::vector<std::string> Commit() {
+    Close();
+    for (auto& writer : done_) writer->Commit();
+    done_.clear();
+    return days_;
+  }
+
+ private:
+  void Close() {
+    if (!current_) return;
+    current_->Finish();
+    done_rows_ += current_->rows();
+    done_.push_back(std::move(current_));
+  }
+  void Open(int64_t day) {
+    if (current_ && day < day_)
+      throw Error("labels: rows out of time order (internal)");
+    Close();
+    day_ = day;
+    days_.push_back(UtcDay(static_cast<double>(day) * 86400));
+    const std::filesystem::path dir = folder_ / ("date=" + days_.back());
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      throw Error(dir.string() + ": cannot create output: " + ec.message());
+    }
+    current_ = std::make_unique<WindowWriter>((dir / kPartitionFile).string(),
+                                              pods_, options_);
+  }
+
+  std::filesystem::path folder_;
+  std::vector<WindowPod> pods_;
+  WindowWriterOptions options_;
+  std::unique_ptr<WindowWriter> current_;
+  int64_t day_ = 0;
+  int64_t done_rows_ = 0;
+  std::vector<std::unique_ptr<WindowWriter>> done_;
+  std::vector<std::string> days_;
 };
 
 // Every pod with an energy counter series in [from, end], the range the
@@ -511,24 +618,89 @@ io::Table BuildLabels(const LabelsOptions& options, LabelsSummary* summary) {
   return sink.Take();
 }
 
+bool IsPartitionFolder(const std::string& out) {
+  return (!out.empty() && out.back() == '/') ||
+         std::filesystem::is_directory(out);
+}
+
+std::string UtcDay(double ts) {
+  using namespace std::chrono;
+  const sys_days day{days{static_cast<int64_t>(std::floor(ts / 86400))}};
+  const year_month_day ymd{day};
+  char text[32];
+  std::snprintf(
+      text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
 LabelsSummary RunLabels(const LabelsOptions& options) {
   if (options.out.empty()) {
     throw Error("--out: expected an output Parquet path");
   }
+  const bool folder = IsPartitionFolder(options.out);
+  std::filesystem::path target = std::filesystem::absolute(options.out);
+  if (folder) {
+    // "DIR/" -> "DIR": stat("file/") fails with ENOTDIR, so the check below
+    // must look at the name without the slash.
+    target = target.lexically_normal();
+    if (!target.has_filename()) target = target.parent_path();
+    std::error_code ec;
+    if (std::filesystem::exists(target, ec) &&
+        !std::filesystem::is_directory(target, ec)) {
+      throw Error(options.out +
+                  ": cannot create output: expected a folder (the path ends "
+                  "with '/'), found a file");
+    }
+  }
   // Fail before minutes of queries, not after.
-  const std::filesystem::path parent =
-      std::filesystem::absolute(options.out).parent_path();
+  const std::filesystem::path parent = target.parent_path();
   if (!std::filesystem::is_directory(parent)) {
     throw Error(options.out + ": cannot create output: folder " +
                 parent.string() + " does not exist");
   }
+  if (folder) {
+    std::error_code ec;
+    std::filesystem::create_directory(target, ec);
+    if (ec) {
+      throw Error(options.out + ": cannot create output: " + ec.message());
+    }
+  }
   LabelsSummary summary;
   if (options.mode == OutputMode::kWindow) {
-    WriterSink sink(options.out);
-    ProduceLabels(options, &summary, &sink);
-    sink.Commit();
+    if (folder) {
+      PartitionSink sink(target);
+      ProduceLabels(options, &summary, &sink);
+      summary.partitions = sink.Commit();
+    } else {
+      WriterSink sink(options.out);
+      ProduceLabels(options, &summary, &sink);
+      sink.Commit();
+    }
   } else {
-    io::WriteParquet(ProduceLabels(options, &summary, nullptr), options.out);
+    io::Table table = ProduceLabels(options, &summary, nullptr);
+    if (!folder) {
+      io::WriteParquet(table, options.out);
+      return summary;
+    }
+    // Job mode: a pod's row goes to the day of its first_seen (when it
+    // started, within the window).
+    std::map<std::string, std::vector<size_t>> days;
+    const io::Column& first =
+        table.Require("first_seen", io::ColumnType::kDouble);
+    for (size_t r = 0; r < table.rows(); ++r) {
+      days[UtcDay(first.doubles[r])].push_back(r);
+    }
+    for (const auto& [day, rows] : days) {
+      const std::filesystem::path dir = target / ("date=" + day);
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      if (ec) {
+        throw Error(dir.string() + ": cannot create output: " + ec.message());
+      }
+      io::WriteParquet(RowsOf(table, rows), (dir / kPartitionFile).string());
+      summary.partitions.push_back(day);
+    }
   }
   return summary;
 }

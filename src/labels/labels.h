@@ -62,7 +62,10 @@ struct LabelsOptions {
   // Upper bound on samples (series x points) per request; chunks shrink to
   // respect it.
   int64_t max_samples_per_chunk = 2'000'000;
-  std::string out;  // Parquet path
+  // Parquet path, or a folder (ends with '/', or an existing folder): then
+  // one file per UTC day, <out>/date=YYYY-MM-DD/labels.parquet, the day of
+  // the row's ts (window mode) or first_seen (job mode); see RunLabels.
+  std::string out;
   // Tests only: called in window mode with the listed pods (sorted) before
   // any row; a pod removed here is a late pod.
   std::function<void(std::vector<PodId>*)> on_pods_listed;
@@ -82,13 +85,35 @@ struct LabelsSummary {
   int64_t late_pods = 0;
   int64_t late_rows_dropped = 0;
   std::map<std::string, int64_t> owner_sources;  // pods per owner_source
+  // Folder output: the days written ("YYYY-MM-DD", ascending).
+  std::vector<std::string> partitions;
 };
+
+// Whether `out` names a partition folder (ends with '/' or is an existing
+// folder) rather than one Parquet file.
+bool IsPartitionFolder(const std::string& out);
+
+// "YYYY-MM-DD": the UTC day of unix time `ts` (the partition of a row).
+std::string UtcDay(double ts);
 
 // Builds the labels table in memory without writing it (tests).
 io::Table BuildLabels(const LabelsOptions& options, LabelsSummary* summary);
 
 // The same rows as BuildLabels, written to options.out atomically (window
 // mode streams them into a hidden temporary file next to options.out).
+//
+// Folder output (IsPartitionFolder): the folder is created when missing (its
+// parent must exist), and each UTC day that has rows gets
+// <out>/date=YYYY-MM-DD/labels.parquet, written like the single file (its
+// rows in the same order, the same columns; `date` only in the folder name,
+// as hive partitioning reads it). Window mode streams one day at a time
+// (rows arrive in ts order; one open writer, so memory is that of the single
+// file) into a temporary file in the day's folder, and renames every day's
+// file into place only after the last row: a failed run replaces no day.
+// Days without rows are left as they were, so runs over successive days
+// append partitions, and a re-run over a day replaces that day's file (with
+// only the rows of the new window). An `out` ending with '/' that is a file
+// is an Error naming it.
 LabelsSummary RunLabels(const LabelsOptions& options);
 
 // Fills `index` from kube-state-metrics owner series over [start, end]. Returns

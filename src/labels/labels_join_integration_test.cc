@@ -19,77 +19,11 @@
 #include "io/parquet.h"
 #include "join/join.h"
 #include "labels/labels.h"
+#include "labels/test_original_metrics.h"
 #include "labels/test_prometheus.h"
 
 namespace podpower::labels {
 namespace {
-
-struct PodRows {
-  std::string kind, name;
-  std::vector<std::pair<double, std::optional<double>>>
-      steps;  // ts, energy_step_j
-};
-
-std::string OpenMetricsFromOriginal(const io::Table& t, double* start,
-                                    double* end) {
-  const auto& ts = t.Require("ts", io::ColumnType::kDouble);
-  const auto& ns = t.Require("namespace", io::ColumnType::kString);
-  const auto& kind = t.Require("workload_kind", io::ColumnType::kString);
-  const auto& name = t.Require("workload_name", io::ColumnType::kString);
-  const auto& pod = t.Require("pod", io::ColumnType::kString);
-  const auto& energy = t.Require("energy_step_j", io::ColumnType::kDouble);
-  std::map<std::pair<std::string, std::string>, PodRows> pods;
-  *start = 1e300;
-  *end = 0;
-  for (size_t r = 0; r < t.rows(); ++r) {
-    PodRows& p = pods[{ns.strings[r], pod.strings[r]}];
-    // A pod first seen before its owner was known is reported as kind Pod; keep
-    // the owner.
-    if (p.kind.empty() || p.kind == "Pod") {
-      p.kind = kind.strings[r];
-      p.name = name.strings[r];
-    }
-    p.steps.emplace_back(ts.doubles[r], energy.is_null(r)
-                                            ? std::nullopt
-                                            : std::optional(energy.doubles[r]));
-    *start = std::min(*start, ts.doubles[r]);
-    *end = std::max(*end, ts.doubles[r]);
-  }
-  std::ostringstream om;
-  om.precision(17);
-  for (auto& [key, p] : pods) {
-    std::sort(p.steps.begin(), p.steps.end());
-    const auto& [namespace_, pod_name] = key;
-    // Pods there from the start carry energy from before the range; new pods
-    // count from 0.
-    double counter = p.steps.front().first == *start ? 1000.0 : 0.0;
-    for (const auto& [t, e] : p.steps) {
-      counter += e.value_or(0.0);
-      om << "kepler_container_joules_total{container_namespace=\"" << namespace_
-         << "\",pod_name=\"" << pod_name
-         << "\",container_name=\"main\",container_id=\"c-" << pod_name
-         << "\",mode=\"dynamic\"} " << counter << " " << static_cast<int64_t>(t)
-         << "\n";
-    }
-    std::string owner_kind = p.kind, owner_name = p.name;
-    if (p.kind == "Pod") {
-      owner_kind = owner_name = "";
-    } else if (p.kind == "Deployment") {
-      owner_kind = "ReplicaSet";  // the pod's ReplicaSet: its name without the
-                                  // 5-char suffix
-      owner_name = pod_name.substr(0, pod_name.rfind('-'));
-    }
-    for (const auto& step : p.steps) {
-      om << "kube_pod_owner{namespace=\"" << namespace_ << "\",pod=\""
-         << pod_name << "\",uid=\"\",owner_kind=\"" << owner_kind
-         << "\",owner_name=\"" << owner_name << "\",owner_is_controller=\""
-         << (owner_kind.empty() ? "" : "true") << "\"} 1 "
-         << static_cast<int64_t>(step.first) << "\n";
-    }
-  }
-  om << "# EOF\n";
-  return om.str();
-}
 
 // (ts, namespace, pod, canon_kind, canon_name, _spec_hash) -> energy_step_j
 using Joined = std::map<std::tuple<double, std::string, std::string,
@@ -120,7 +54,7 @@ void CheckCluster(const std::string& cluster) {
   io::Table features = io::ReadParquet(data + "/features.parquet");
   double start = 0, end = 0;
   testing::TestPrometheus server(
-      "", OpenMetricsFromOriginal(original, &start, &end));
+      "", testing::OpenMetricsFromOriginal(original, &start, &end));
 
   LabelsOptions o;
   o.prom.url = server.url();

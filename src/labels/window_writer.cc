@@ -117,7 +117,9 @@ struct WindowWriter::Db {
   std::string copy_error;
   // copy_done without the lock, for Add()'s per-row check.
   std::atomic<bool> copy_ended{false};
-  bool finished = false;  // Commit ran (caller's thread only)
+  bool finished = false;   // Finish ran (caller's thread only)
+  bool complete = false;   // Finish succeeded (caller's thread only)
+  bool committed = false;  // Commit ran (caller's thread only)
   std::thread copying;
 
   ~Db() {
@@ -128,16 +130,33 @@ struct WindowWriter::Db {
     }
     cv.notify_all();
     if (copying.joinable()) copying.join();
+    Release();
+  }
+
+  // Frees DuckDB and the pods' strings once the COPY's thread has ended
+  // (Finish, ~Db); the temporary file stays until `file` goes. Idempotent.
+  void Release() {
     for (duckdb_data_chunk& c : queue) duckdb_destroy_data_chunk(&c);
+    queue.clear();
     if (chunk != nullptr) duckdb_destroy_data_chunk(&chunk);
+    chunk = nullptr;
     for (auto& t : out_types) {
       if (t != nullptr) duckdb_destroy_logical_type(&t);
+      t = nullptr;
     }
     for (auto& t : in_types) {
       if (t != nullptr) duckdb_destroy_logical_type(&t);
+      t = nullptr;
     }
     if (con != nullptr) duckdb_disconnect(&con);
     if (db != nullptr) duckdb_close(&db);
+    con = nullptr;
+    db = nullptr;
+    for (auto& c : columns) {
+      c.codes = {};
+      c.strings = {};
+    }
+    text = {};
   }
 
   // Runs `sql`; returns DuckDB's error ("" on success).
@@ -398,7 +417,7 @@ void WindowWriter::Add(double ts, uint32_t pod,
                        std::optional<double> energy_step_j) {
   Db& d = *db_;
   if (pod >= d.pods) Fail("row for unknown pod number " + std::to_string(pod));
-  if (d.finished) Fail("rows added after Commit");
+  if (d.finished) Fail("rows added after Finish or Commit");
   if (std::string error = d.Ended(); !error.empty()) Fail(error);
   if (d.chunk == nullptr) {
     d.chunk = duckdb_create_data_chunk(d.in_types, kInColumns);
@@ -436,9 +455,9 @@ void WindowWriter::Flush() {
   if (!error.empty()) Fail(error);
 }
 
-void WindowWriter::Commit() {
+void WindowWriter::Finish() {
   Db& d = *db_;
-  if (d.finished) Fail("Commit called twice");
+  if (d.finished) Fail("Finish or Commit called twice");
   d.finished = true;
   Flush();
   {
@@ -448,6 +467,19 @@ void WindowWriter::Commit() {
   d.cv.notify_all();
   d.copying.join();
   if (!d.copy_error.empty()) Fail(d.copy_error);
+  d.Release();
+  d.complete = true;
+}
+
+void WindowWriter::Commit() {
+  Db& d = *db_;
+  if (d.committed) Fail("Commit called twice");
+  d.committed = true;
+  if (!d.finished) {
+    Finish();
+  } else if (!d.complete) {
+    Fail("Commit after a failed Finish");
+  }
   d.file->Commit();
 }
 

@@ -101,7 +101,15 @@ class WindowWriter {
   // Whether each string column (WindowPod's order) is written from an ENUM.
   std::array<bool, 5> enum_columns() const;
 
-  // Writes the target. Call once; the writer is done afterwards.
+  // Ends the rows and completes the Parquet file under its temporary name,
+  // then frees DuckDB and the pods' strings: what is left is the temporary
+  // file (and its lock), which Commit() renames and the destructor removes.
+  // labels' partitioned output finishes each day this way and renames every
+  // day only when all are written. Call at most once; no Add() afterwards.
+  void Finish();
+
+  // Writes the target (Finish() first when not called yet). Call once; the
+  // writer is done afterwards.
   void Commit();
 
  private:

@@ -227,6 +227,35 @@ TEST_F(WindowWriterTest, without_commit_no_output_and_no_temporary_file) {
   EXPECT_TRUE(testing::FileNames(dir_).empty());
 }
 
+// labels' day partitions: every day finished first, renamed at the end.
+TEST_F(WindowWriterTest, finish_completes_the_file_but_only_commit_shows_it) {
+  const std::string out = dir_ + "/labels.parquet";
+  const std::vector<WindowPod> pods = {{"ns", "Pod", "p", "p", "none"}};
+  {
+    WindowWriter writer(out, pods);
+    for (int k = 0; k < 1000; ++k) writer.Add(k, 0, 1, 1);
+    writer.Finish();
+    EXPECT_EQ(testing::FileNames(dir_).size(), 1u) << "the temporary file";
+    EXPECT_FALSE(std::filesystem::exists(out));
+    EXPECT_NE(testing::ErrorOf([&] { writer.Add(1000, 0, 1, 1); }),
+              "<no error>");
+  }  // a later day failed: the finished day is not shown either
+  EXPECT_TRUE(testing::FileNames(dir_).empty());
+
+  std::vector<Row> rows;
+  {
+    WindowWriter writer(out, pods);
+    for (int k = 0; k < 1000; ++k) {
+      writer.Add(k, 0, 2.0 * k, 1.0 * k);
+      rows.push_back({static_cast<double>(k), 0, 2.0 * k, 1.0 * k});
+    }
+    writer.Finish();
+    writer.Commit();
+    EXPECT_NE(testing::ErrorOf([&] { writer.Commit(); }), "<no error>");
+  }
+  Check(out, pods, rows);
+}
+
 TEST_F(WindowWriterTest, duckdb_failing_mid_copy_is_thrown_and_leaves_nothing) {
   // A memory limit far below one row group: the COPY fails once rows arrive.
   const std::string out = dir_ + "/labels.parquet";
