@@ -12,9 +12,13 @@ struct Budget {
   std::chrono::milliseconds budget{0};
 };
 thread_local Budget current;
+thread_local const std::atomic<bool>* client_gone = nullptr;
 
-// "deadline", "shutdown" or "" (within budget).
+// "client_gone", "shutdown", "deadline" or "" (within budget). A client that
+// left comes first: whatever else holds, that is why nobody gets the answer.
 const char* Reason() {
+  if (client_gone != nullptr && client_gone->load(std::memory_order_relaxed))
+    return "client_gone";
   if (!current.active) return "";
   const auto now = RequestDeadline::Clock::now();
   if (current.shutdown != nullptr) {
@@ -35,11 +39,19 @@ void RequestDeadline::Begin(Clock::time_point deadline,
 
 void RequestDeadline::End() { current = Budget{}; }
 
+void RequestDeadline::WatchClient(const std::atomic<bool>* gone) {
+  client_gone = gone;
+}
+
 bool RequestDeadline::Expired() { return *Reason() != '\0'; }
 
 void RequestDeadline::Check() {
   const std::string reason = Reason();
   if (reason.empty()) return;
+  if (reason == "client_gone") {
+    throw RequestAbandoned(reason,
+                           "client closed the connection; request abandoned");
+  }
   if (reason == "shutdown") {
     throw RequestAbandoned(reason, "server shutting down; request abandoned");
   }

@@ -7,6 +7,8 @@
 // records, a multi-document manifest) calls RequestDeadline::Check between
 // pieces; past the budget it throws RequestAbandoned, which the server
 // answers with 503 and counts in podpower_requests_abandoned_total{reason}.
+// The same check gives up a request whose client has left (the front sets a
+// flag per connection, WatchClient): its answer would be written for nobody.
 // Work outside a request (the CLI, tests calling the handlers directly) has no
 // budget: Check never throws there.
 //
@@ -29,7 +31,8 @@ class RequestAbandoned : public std::exception {
  public:
   RequestAbandoned(std::string reason, std::string detail)
       : reason_(std::move(reason)), detail_(std::move(detail)) {}
-  // "deadline" (the request's budget) or "shutdown" (SIGTERM's grace).
+  // "deadline" (the request's budget), "shutdown" (SIGTERM's grace) or
+  // "client_gone" (the client closed or reset its connection).
   const std::string& reason() const { return reason_; }
   const char* what() const noexcept override { return detail_.c_str(); }
 
@@ -50,7 +53,13 @@ class RequestDeadline {
                     std::chrono::milliseconds budget);
   // Ends it (Check no longer throws on this thread).
   static void End();
-  // Throws RequestAbandoned when this thread's request is past its budget.
+  // Watches `gone` (set from another thread when the client of this thread's
+  // request has left; not owned, must outlive the watch) until called with
+  // nullptr. Independent of Begin/End: a request without a time budget is
+  // still given up when its client leaves.
+  static void WatchClient(const std::atomic<bool>* gone);
+  // Throws RequestAbandoned when this thread's request is past its budget or
+  // its client is gone.
   static void Check();
   // Whether Check would throw, without throwing.
   static bool Expired();

@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "io/error.h"
+#include "serve/deadline.h"
 
 namespace podpower::serve {
 namespace {
@@ -147,6 +148,19 @@ struct Front::Conn : Pollable {
   Clock::time_point since;  // accept or last request: eviction order
   Clock::time_point received;
   size_t served = 0;
+  // The request in a worker (set by Dispatch; docs/formats/serve.md, "When
+  // the client leaves"): `gone` is set by the loop once nobody can read the
+  // answer and read by the worker through RequestDeadline::Check. `http11`:
+  // the request line ends in HTTP/1.1, so an interim "100 Continue" may be
+  // sent to find out whether a client that shut its sending side still
+  // reads (`probed`: sent, loop thread only).
+  std::atomic<bool> gone{false};
+  bool http11 = false;
+  bool probed = false;
+  // The probe and the worker's first write: whichever comes first, the
+  // other knows (the worker's answer must not interleave with the probe).
+  std::mutex write_mutex;
+  bool worker_wrote = false;  // guarded by write_mutex
   std::string remote_ip, local_ip;
   int remote_port = 0, local_port = 0;
 };
@@ -193,6 +207,12 @@ class ConnStream : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    if (!wrote_) {
+      // From now on the loop sends no probe (Front::OnBusyEvent).
+      std::lock_guard lock(c_.write_mutex);
+      c_.worker_wrote = true;
+      wrote_ = true;
+    }
     const size_t asked = size;
     std::string patched;
     if (!started_ && size >= 12 && std::string_view(ptr, 9) == "HTTP/1.1 " &&
@@ -298,6 +318,7 @@ class ConnStream : public httplib::Stream {
   Clock::time_point read_deadline_;
   std::chrono::milliseconds write_timeout_;
   bool started_ = false;
+  bool wrote_ = false;
 };
 
 }  // namespace
@@ -461,11 +482,12 @@ void Front::Wake() {
   [[maybe_unused]] const ssize_t n = ::write(wake_, &one, sizeof(one));
 }
 
-void Front::Watch(Conn* c, uint32_t events) {
+void Front::Watch(Conn* c, uint32_t events, bool rdhup) {
+  if (rdhup) events |= EPOLLRDHUP;
   if (c->watching && c->events == events) return;
   c->events = events;
   epoll_event ev{};
-  ev.events = events | EPOLLRDHUP;
+  ev.events = events;
   ev.data.ptr = static_cast<Pollable*>(c);
   ::epoll_ctl(epoll_, c->watching ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev);
   c->watching = true;
@@ -527,7 +549,11 @@ void Front::Loop() {
         continue;
       }
       auto* c = static_cast<Conn*>(p);
-      if (c->closed || c->busy) continue;
+      if (c->closed) continue;
+      if (c->busy) {
+        OnBusyEvent(c, events[i].events);
+        continue;
+      }
       OnReadable(c);
     }
     if (Clock::now() >= next_scan) {
@@ -734,6 +760,9 @@ void Front::TryDispatch(Conn* c) {
     c->need = end + 4;
     size_t line_end = header.find("\r\n");
     c->probe = IsProbe(header.substr(0, line_end));
+    const std::string_view request_line = header.substr(0, line_end);
+    c->http11 = request_line.size() >= 9 &&
+                request_line.substr(request_line.size() - 9) == " HTTP/1.1";
     size_t content_length = 0;
     bool length_ok = true;    // absent, or one well-formed value
     bool other_body = false;  // chunked, or the client waits for 100 Continue
@@ -788,7 +817,15 @@ void Front::TryDispatch(Conn* c) {
 }
 
 void Front::Dispatch(Conn* c) {
-  Unwatch(c);
+  // While the worker has it, the loop watches only for the client leaving
+  // (OnBusyEvent): bytes it pipelines meanwhile wait in the socket.
+  c->gone = false;
+  c->probed = false;
+  {
+    std::lock_guard lock(c->write_mutex);
+    c->worker_wrote = false;
+  }
+  Watch(c, 0);
   c->busy = true;
   c->received = Clock::now();
   (c->probe ? c->listener->probes : workers_)->Push(c);
@@ -798,6 +835,7 @@ void Front::Serve(Conn* c) {
   // Runs on a worker: the front does not touch `c` until it is returned.
   body_timed_out = false;
   request_received = c->received;
+  RequestDeadline::WatchClient(&c->gone);
   const bool close_connection =
       stopping_ || c->served + 1 >= options_.keep_alive_max_count;
   bool connection_closed = false;
@@ -810,6 +848,7 @@ void Front::Serve(Conn* c) {
       keep = false;
     }
   }
+  RequestDeadline::WatchClient(nullptr);
   if (body_timed_out) ++c->listener->counters.body_timeouts;
   request_received = {};
   ++c->served;
@@ -820,6 +859,52 @@ void Front::Serve(Conn* c) {
     returned_.push_back(c);
   }
   Wake();
+}
+
+void Front::OnBusyEvent(Conn* c, uint32_t events) {
+  if ((events & (EPOLLHUP | EPOLLERR)) != 0) {
+    // A reset (ECONNRESET), or both directions shut: nobody can read the
+    // answer. Unwatched because HUP and ERR cannot be masked and epoll is
+    // level-triggered; Returned watches again.
+    c->gone = true;
+    Unwatch(c);
+    return;
+  }
+  if ((events & EPOLLRDHUP) == 0) return;
+  // The client sent FIN. close() and shutdown(SHUT_WR) send the same FIN, and
+  // an HTTP/1.1 client may half-close after its request and still read the
+  // answer, so a FIN alone cancels nothing. What tells them apart is a write:
+  // a socket closed for reading answers data with a reset, a half-closed one
+  // takes it. The probe is an interim "100 Continue", which HTTP/1.1 clients
+  // must accept before any final answer (RFC 9110, 15.2), sent only while the
+  // worker has written nothing. A reset comes back as EPOLLHUP|EPOLLERR
+  // above. TLS connections (the worker owns the SSL object) and HTTP/1.0
+  // requests (no 1xx allowed) are not probed: they are given up on a reset
+  // only.
+  if (!c->probed && c->ssl == nullptr && c->http11) {
+    std::lock_guard lock(c->write_mutex);
+    if (!c->worker_wrote) {
+      static constexpr std::string_view kProbe =
+          "HTTP/1.1 100 Continue\r\n\r\n";
+      ssize_t w = -1;
+      do {
+        w = ::send(c->fd, kProbe.data(), kProbe.size(),
+                   MSG_NOSIGNAL | MSG_DONTWAIT);
+      } while (w < 0 && errno == EINTR);
+      c->probed = true;
+      // The send buffer is empty (the worker has written nothing), so a
+      // short write means a broken connection; an answer after a torn
+      // probe would be unreadable anyway.
+      if (w != static_cast<ssize_t>(kProbe.size())) {
+        c->gone = true;
+        Unwatch(c);
+        return;
+      }
+    }
+  }
+  // RDHUP stays reported (level-triggered) while the FIN is unread: watch
+  // only for HUP and ERR from now on.
+  Watch(c, 0, /*rdhup=*/false);
 }
 
 void Front::Returned(Conn* c) {

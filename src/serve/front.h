@@ -31,6 +31,10 @@
 //     beyond it gets "503 too many connections" and is closed at once, or,
 //     on a listener with evict_idle (the probe listener), the oldest
 //     connection that has no request in a worker is closed to make room;
+//   - a client that leaves while its request is in a worker (a reset, or a
+//     close found by an interim "100 Continue": OnBusyEvent in front.cc) has
+//     its request abandoned at the worker's next RequestDeadline::Check; a
+//     client that only half-closes (shutdown(SHUT_WR)) gets its answer;
 //   - probe requests (GET /healthz, /readyz, /metrics) run on reserved
 //     workers of their listener, so they are answered while every prediction
 //     worker is busy, and clients of one listener (a reader that never reads
@@ -158,6 +162,10 @@ class Front {
   void Accept(Listener& listener);
   void OnReadable(Conn* conn);
   void TryDispatch(Conn* conn);
+  // An epoll event on a connection whose request is in a worker: marks the
+  // request's client gone (front.cc explains how a close is told from a
+  // half-close).
+  void OnBusyEvent(Conn* conn, uint32_t events);
   void Dispatch(Conn* conn);
   void Serve(Conn* conn);  // on a worker
   void Returned(Conn* conn);
@@ -168,7 +176,8 @@ class Front {
   void Linger(Conn* conn);
   void Close(Conn* conn);
   void ExpireTimeouts();
-  void Watch(Conn* conn, uint32_t events);
+  // Registers `events` (plus EPOLLRDHUP unless `rdhup` is false).
+  void Watch(Conn* conn, uint32_t events, bool rdhup = true);
   void Unwatch(Conn* conn);
   void Wake();
 

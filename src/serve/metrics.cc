@@ -176,9 +176,9 @@ std::string Metrics::Render() const {
   out += fmt::format("podpower_predict_batched_workloads_total {}\n",
                      batched_.load());
   family("podpower_requests_abandoned_total", "counter",
-         "Requests given up past their time budget (--request-timeout) or "
-         "at shutdown, answered 503.");
-  for (const char* reason : {"deadline", "shutdown"}) {
+         "Requests given up past their time budget (--request-timeout), at "
+         "shutdown, or when their client closed the connection, answered 503.");
+  for (const char* reason : {"deadline", "shutdown", "client_gone"}) {
     const auto it = abandoned_.find(reason);
     out +=
         fmt::format("podpower_requests_abandoned_total{{reason=\"{}\"}} {}\n",

@@ -9,6 +9,7 @@
 //   podpower_model_last_reload_failed                        gauge 0/1
 //   podpower_admission_reviews_total{decision}               counter
 //   podpower_requests_abandoned_total{reason}                counter
+//     (reason: deadline, shutdown, client_gone)
 //   (and the connection families of RenderConnections)
 //   podpower_predict_batches_total, podpower_predict_batched_workloads_total
 //                                   counters (/predict micro-batches,

@@ -7,7 +7,8 @@
 // (metrics.h). Every error is JSON {"detail": reason}; bodies above
 // max_body_bytes get 413, slow clients are cut off by the read/write timeouts
 // and connections beyond the cap refused (front.h: the connection handling),
-// requests past their time budget abandoned with 503 (deadline.h).
+// requests past their time budget or whose client left abandoned with 503
+// (deadline.h).
 //
 // The encoder and model are swapped atomically by Reload() (SIGHUP) and, when
 // watch_interval > 0, whenever their files change; a broken new pair is refused
