@@ -13,8 +13,9 @@
 #   encode fit, encode transform, join, train, evaluate --report/--json, collect from-file --out,
 #   simulate (a folder: every file on its own is old or new, see docs/formats.md), the embedding
 #   cache (encode transform --sbert-model ... --embedding-cache; a tiny random BERT folder written
-#   here), labels --mode window and --mode job (simulate -> promtool -> a real Prometheus; skipped
-#   with the reason when prometheus/promtool are missing).
+#   here), labels --mode window (to a file and to a folder of day partitions) and --mode job
+#   (simulate -> promtool -> a real Prometheus; skipped with the reason when prometheus/promtool
+#   are missing).
 # collect watch --output appends instead: killed at 8 times, every complete line must be JSON, and
 # the next watch drops a partial last line (a real kube-apiserver from tests/e2e/kube-up.sh;
 # skipped with the reason when none can be started).
@@ -112,10 +113,11 @@ crash_case() {
         outcome=$("$PY" "$SRC/tests/cli/crash_kill.py" time "$secs" -- "$@")
         ;;
       bytes:*)
-        # Every folder the command writes into (simulate: also manifests/).
-        local sub
+        # The folder of the largest output file (labels --out DIR/ writes into date=.../).
+        local sub big
         outcome=""
-        sub=$(find "$dir" -type d | head -1)
+        big=$(cd "$new" && find . -type f -printf '%s %P\n' | sort -n | tail -1 | cut -d' ' -f2-)
+        sub=$dir/$(dirname "$big")
         outcome=$("$PY" "$SRC/tests/cli/crash_kill.py" bytes "$sub" "${point#bytes:}" -- "$@")
         ;;
     esac
@@ -316,6 +318,15 @@ else
   crash_file labels_window "$W/labels/kepler_labels.parquet" "$W/in/labels_old.parquet" -- \
     "$BIN" labels --prom "$PROM" --start "$START" --end "$END" --step 60s --mode window \
     --out "$W/labels/kepler_labels.parquet"
+  # --out DIR/: one file per UTC day. The old folder holds the short window's day and a day the
+  # new run does not cover, which must stay as it was through every kill.
+  must labels_days_old "$BIN" labels --prom "$PROM" --start "$START" --end "$((START + 1800))" \
+    --step 60s --mode window --out "$W/in/labels_days_old/"
+  mkdir -p "$W/in/labels_days_old/date=2025-11-23"
+  cp "$W/in/labels_old.parquet" "$W/in/labels_days_old/date=2025-11-23/labels.parquet"
+  crash_case labels_days "$W/labels_days" "$W/in/labels_days_old" -- \
+    "$BIN" labels --prom "$PROM" --start "$START" --end "$END" --step 60s --mode window \
+    --out "$W/labels_days/"
   must labels_job_old "$BIN" labels --prom "$PROM" --mode job --start "$START" --end "$((START + 1800))" \
     --out "$W/in/labels_job_old.parquet"
   crash_file labels_job "$W/labels_job/labels.parquet" "$W/in/labels_job_old.parquet" -- \
