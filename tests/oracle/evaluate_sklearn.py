@@ -56,9 +56,11 @@ def log_ratio(t, p, eps):
     return np.abs(np.log((np.maximum(t, 0) + eps) / (np.maximum(p, 0) + eps)))
 
 
-def conformal(t, p, kind):
-    """Pooled and per-kind quantiles of the log-ratio scores: a kind's own with
-    >= 20 rows; the wider of the pooled and its own with fewer, down to the
+def conformal(t, p, kind, group):
+    """Pooled and per-kind quantiles of the log-ratio scores: a kind with >= 20
+    rows its own, pulled up to (m own + fewest pooled) / (m + fewest) when that
+    is wider (m = the distinct groups of its rows: what the folds hold out
+    whole); the wider of the pooled and its own with fewer rows, down to the
     fewest rows whose conformal rank fits (4 at 80%); below that none."""
     eps = 0.05 * float(np.median(np.abs(t)))
     if not eps > 0:
@@ -72,7 +74,9 @@ def conformal(t, p, kind):
     for k in np.unique(kind):
         rows = int(np.sum(kind == k))
         if rows >= 20:
-            by_kind[k] = quantile(s[kind == k])
+            own = quantile(s[kind == k])
+            m = len(np.unique(group[kind == k]))
+            by_kind[k] = max(own, (m * own + fewest * pooled) / (m + fewest))
         elif rows >= fewest:
             by_kind[k] = max(pooled, quantile(s[kind == k]))
     return pooled, by_kind, eps
@@ -121,7 +125,8 @@ def run(splitter, g):
     inside, width = 0, 0.0
     for f in np.unique(fold):
         other, this = fold != f, fold == f
-        pooled, by_kind, eps = conformal(y[other], oof["knn"][other], kinds[other])
+        pooled, by_kind, eps = conformal(y[other], oof["knn"][other], kinds[other],
+                                         np.asarray(g)[other])
         q = np.array([by_kind.get(k, pooled) for k in kinds[this]])
         base = np.maximum(oof["knn"][this], 0) + eps
         low = np.maximum(0, base * np.exp(-q) - eps)
