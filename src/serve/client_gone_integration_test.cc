@@ -23,6 +23,7 @@
 #include "http/client.h"
 #include "serve/server.h"
 #include "serve/test_fixture.h"
+#include "serve/test_socket.h"
 
 namespace podpower::serve {
 namespace {
@@ -33,42 +34,9 @@ double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-// A blocking loopback connection; -1 when connect fails.
-int Connect(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool Send(int fd, const std::string& bytes) {
-  return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-         static_cast<ssize_t>(bytes.size());
-}
-
-// Everything the peer sends until it closes, or until `timeout`.
-std::string ReadUntilClosed(int fd, std::chrono::milliseconds timeout) {
-  std::string out;
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - Clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-    char buf[65536];
-    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
+using testing::Connect;
+using testing::ReadUntilClosed;
+using testing::Send;
 
 std::string BatchRequest(const std::string& body, bool close) {
   return "POST /predict/batch HTTP/1.1\r\nHost: x\r\nContent-Type: "
