@@ -55,6 +55,45 @@ Column& Table::AddColumn(std::string name, ColumnType type) {
   return column;
 }
 
+void Column::AppendRows(const Column& from, std::span<const size_t> rows) {
+  if (from.type != type)
+    throw Error("column '" + name + "': cannot append " +
+                std::string(ColumnTypeName(from.type)) + " rows to " +
+                std::string(ColumnTypeName(type)));
+  switch (from.type) {
+    case ColumnType::kString:
+      for (size_t r : rows) {
+        AppendString(from.is_null(r)
+                         ? std::nullopt
+                         : std::optional<std::string_view>(from.strings[r]));
+      }
+      break;
+    case ColumnType::kInt64:
+      for (size_t r : rows) {
+        AppendInt64(from.is_null(r) ? std::nullopt
+                                    : std::optional<int64_t>(from.ints[r]));
+      }
+      break;
+    case ColumnType::kDouble:
+      for (size_t r : rows) {
+        AppendDouble(from.is_null(r) ? std::nullopt
+                                     : std::optional<double>(from.doubles[r]));
+      }
+      break;
+    case ColumnType::kFloatList: {
+      size_t total = float_values.size();
+      for (size_t r : rows) total += from.list(r).size();
+      float_values.reserve(total);
+      for (size_t r : rows) {
+        AppendFloatList(from.is_null(r) ? std::nullopt
+                                        : std::optional<std::span<const float>>(
+                                              from.list(r)));
+      }
+      break;
+    }
+  }
+}
+
 const Column* Table::Find(std::string_view name) const {
   for (const Column& column : columns_) {
     if (column.name == name) return &column;

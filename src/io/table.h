@@ -45,6 +45,8 @@ struct Column {
   void AppendInt64(std::optional<int64_t> v);
   void AppendDouble(std::optional<double> v);
   void AppendFloatList(std::optional<std::span<const float>> v);
+  // Appends rows `rows` of `from` (same type), in that order, nulls kept.
+  void AppendRows(const Column& from, std::span<const size_t> rows);
 };
 
 class Table {

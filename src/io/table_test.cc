@@ -87,6 +87,37 @@ TEST(Table, appenders_keep_values_and_validity_in_step) {
   EXPECT_EQ(d.doubles.at(0), 2.5);
 }
 
+TEST(Table, append_rows_copies_the_chosen_rows_in_order_with_nulls) {
+  Table t;
+  t.AddColumn("s", ColumnType::kString);
+  t.AddColumn("v", ColumnType::kFloatList);
+  Column& s = t.columns()[0];
+  Column& v = t.columns()[1];
+  const std::vector<float> a = {1.0f, 2.0f};
+  const std::vector<float> b = {3.0f};
+  s.AppendString("x");
+  s.AppendString(std::nullopt);
+  s.AppendString("z");
+  v.AppendFloatList(a);
+  v.AppendFloatList(std::nullopt);
+  v.AppendFloatList(b);
+  const std::vector<size_t> rows = {2, 1, 2};
+  Column s2, v2;
+  s2.type = ColumnType::kString;
+  v2.type = ColumnType::kFloatList;
+  s2.AppendRows(s, rows);
+  v2.AppendRows(v, rows);
+  EXPECT_EQ(s2.valid, (std::vector<uint8_t>{1, 0, 1}));
+  EXPECT_EQ(s2.strings[0], "z");
+  EXPECT_EQ(s2.strings[2], "z");
+  EXPECT_TRUE(v2.is_null(1));
+  EXPECT_EQ(v2.float_values, (std::vector<float>{3, 3}));
+  EXPECT_EQ(v2.list_offsets, (std::vector<uint64_t>{0, 1, 1, 2}));
+  Column d;
+  d.type = ColumnType::kDouble;
+  EXPECT_THROW(d.AppendRows(s, rows), Error);
+}
+
 TEST(Table, column_type_names_match_duckdb_spelling) {
   EXPECT_EQ(ColumnTypeName(ColumnType::kString), "VARCHAR");
   EXPECT_EQ(ColumnTypeName(ColumnType::kInt64), "BIGINT");

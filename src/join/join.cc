@@ -71,44 +71,6 @@ RowKeys KeysOf(const Table& table) {
   return keys;
 }
 
-// Copies rows `take` of `from` into a new column named `name`.
-void Gather(const Column& from, const std::vector<size_t>& take, Column& to) {
-  switch (from.type) {
-    case ColumnType::kString:
-      for (size_t r : take) {
-        to.AppendString(from.is_null(r)
-                            ? std::nullopt
-                            : std::optional<std::string_view>(from.strings[r]));
-      }
-      break;
-    case ColumnType::kInt64:
-      for (size_t r : take) {
-        to.AppendInt64(from.is_null(r) ? std::nullopt
-                                       : std::optional<int64_t>(from.ints[r]));
-      }
-      break;
-    case ColumnType::kDouble:
-      for (size_t r : take) {
-        to.AppendDouble(from.is_null(r)
-                            ? std::nullopt
-                            : std::optional<double>(from.doubles[r]));
-      }
-      break;
-    case ColumnType::kFloatList: {
-      size_t total = 0;
-      for (size_t r : take) total += from.list(r).size();
-      to.float_values.reserve(total);
-      for (size_t r : take) {
-        to.AppendFloatList(
-            from.is_null(r)
-                ? std::nullopt
-                : std::optional<std::span<const float>>(from.list(r)));
-      }
-      break;
-    }
-  }
-}
-
 void AppendStrings(const std::vector<std::string>& values,
                    const std::vector<size_t>& take, Column& to) {
   for (size_t r : take) to.AppendString(values[r]);
@@ -281,16 +243,17 @@ Table JoinFeaturesLabels(const Table& features, const Table& labels,
     } else if (from.name == "canon_name") {
       AppendStrings(canon_name, take_label, to);
     } else {
-      Gather(from, take_label, to);
+      to.AppendRows(from, take_label);
     }
   }
   if (!has_canon_kind)
     AppendStrings(canon_kind, take_label, out.columns()[oc++]);
   if (!has_canon_name)
     AppendStrings(canon_name, take_label, out.columns()[oc++]);
-  Gather(spec_hash, take_feature, out.columns()[oc++]);
-  Gather(vectors, take_feature, out.columns()[oc++]);
-  for (const Column* c : traits) Gather(*c, take_feature, out.columns()[oc++]);
+  out.columns()[oc++].AppendRows(spec_hash, take_feature);
+  out.columns()[oc++].AppendRows(vectors, take_feature);
+  for (const Column* c : traits)
+    out.columns()[oc++].AppendRows(*c, take_feature);
   return out;
 }
 
@@ -544,8 +507,8 @@ JoinStats JoinAggregated(const std::string& features_path,
   }
   groups.AddColumn("_spec_hash", ColumnType::kString);
   groups.AddColumn("features", ColumnType::kFloatList);
-  Gather(spec_hash, group_frow, groups.columns()[7]);
-  Gather(vectors, group_frow, groups.columns()[8]);
+  groups.columns()[7].AppendRows(spec_hash, group_frow);
+  groups.columns()[8].AppendRows(vectors, group_frow);
   std::vector<std::string> trait_names;
   for (const auto& [name, type] :
        {std::pair<const char*, ColumnType>{"cpu_cores", ColumnType::kDouble},
@@ -554,7 +517,7 @@ JoinStats JoinAggregated(const std::string& features_path,
     const Column* c = features.Find(name);
     if (c == nullptr || c->type != type || type_of.contains(name)) continue;
     Column& to = groups.AddColumn(name, type);
-    Gather(*c, group_frow, to);
+    to.AppendRows(*c, group_frow);
     trait_names.emplace_back(name);
   }
   db.CreateTable("groups", groups, "groups");

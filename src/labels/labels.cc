@@ -11,7 +11,6 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <span>
 #include <tuple>
 #include <unordered_set>
 
@@ -124,40 +123,24 @@ size_t LoadPromOwners(const prom::Client& client, double start, double end,
 
 namespace {
 
-// The file name inside each date=YYYY-MM-DD/ partition folder.
-constexpr const char* kPartitionFile = "labels.parquet";
+// <folder>/date=<day>/labels.parquet, its folder created when missing.
+std::string DayFile(const std::filesystem::path& folder,
+                    const std::string& day) {
+  const std::filesystem::path dir = folder / ("date=" + day);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    throw Error(dir.string() + ": cannot create output: " + ec.message());
+  }
+  return (dir / "labels.parquet").string();
+}
 
 // The rows of `table` whose index is in `rows`, in that order.
 io::Table RowsOf(const io::Table& table, const std::vector<size_t>& rows) {
   io::Table out;
   for (const io::Column& c : table.columns()) out.AddColumn(c.name, c.type);
-  for (size_t k = 0; k < table.columns().size(); ++k) {
-    const io::Column& from = table.columns()[k];
-    io::Column& to = out.columns()[k];
-    for (size_t r : rows) {
-      const bool null = from.is_null(r);
-      switch (from.type) {
-        case io::ColumnType::kString:
-          to.AppendString(
-              null ? std::nullopt
-                   : std::optional<std::string_view>(from.strings[r]));
-          break;
-        case io::ColumnType::kInt64:
-          to.AppendInt64(null ? std::nullopt
-                              : std::optional<int64_t>(from.ints[r]));
-          break;
-        case io::ColumnType::kDouble:
-          to.AppendDouble(null ? std::nullopt
-                               : std::optional<double>(from.doubles[r]));
-          break;
-        case io::ColumnType::kFloatList:
-          to.AppendFloatList(
-              null ? std::nullopt
-                   : std::optional<std::span<const float>>(from.list(r)));
-          break;
-      }
-    }
-  }
+  for (size_t k = 0; k < table.columns().size(); ++k)
+    out.columns()[k].AppendRows(table.columns()[k], rows);
   return out;
 }
 
@@ -292,13 +275,7 @@ class PartitionSink : public WindowSink {
     Close();
     day_ = day;
     days_.push_back(UtcDay(static_cast<double>(day) * 86400));
-    const std::filesystem::path dir = folder_ / ("date=" + days_.back());
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) {
-      throw Error(dir.string() + ": cannot create output: " + ec.message());
-    }
-    current_ = std::make_unique<WindowWriter>((dir / kPartitionFile).string(),
+    current_ = std::make_unique<WindowWriter>(DayFile(folder_, days_.back()),
                                               pods_, options_);
   }
 
@@ -692,13 +669,7 @@ LabelsSummary RunLabels(const LabelsOptions& options) {
       days[UtcDay(first.doubles[r])].push_back(r);
     }
     for (const auto& [day, rows] : days) {
-      const std::filesystem::path dir = target / ("date=" + day);
-      std::error_code ec;
-      std::filesystem::create_directories(dir, ec);
-      if (ec) {
-        throw Error(dir.string() + ": cannot create output: " + ec.message());
-      }
-      io::WriteParquet(RowsOf(table, rows), (dir / kPartitionFile).string());
+      io::WriteParquet(RowsOf(table, rows), DayFile(target, day));
       summary.partitions.push_back(day);
     }
   }
