@@ -195,6 +195,7 @@ SchemeResult RunScheme(const Evaluation& e, std::string name,
           model::FitDefaultModel(rows.Subset(train), opt.knn, {});
       predictions = model::PredictPower(fold_model, test_rows.features,
                                         test.size(), &test_rows.traits, true);
+      s.blend_sampled |= train.size() > model::kMaxBlendRows;
       const auto& ensemble = *fold_model.metadata().ensemble;
       s.blends.push_back(fmt::format("known software {}; new software {}",
                                      ensemble.seen.Describe(),
@@ -535,8 +536,7 @@ std::string FormatEvaluation(const Evaluation& e) {
       std::map<std::string, int> counts;
       for (const auto& b : s.blends) ++counts[b];
       out += "  blend chosen inside each fold";
-      // Each fold trains on about (folds - 1) / folds of the rows.
-      if (d.rows.rows() * (s.folds - 1) / s.folds > model::kMaxBlendRows) {
+      if (s.blend_sampled) {
         out += fmt::format(
             " (its inner CV on a sample of at most {} rows, whole workloads)",
             model::kMaxBlendRows);

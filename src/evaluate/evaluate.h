@@ -105,6 +105,9 @@ struct SchemeResult {
   // blend's other candidates, then the baselines.
   std::vector<MethodScores> methods;
   std::vector<std::string> blends;  // per fold: the weights it chose
+  // Some fold trained on more than model::kMaxBlendRows rows, so its blend's
+  // inner CV ran on a sample (model::BlendSample).
+  bool blend_sampled = false;
   bool has_oracle = false;
   ErrorMetrics oracle;
   // The KNN's per-row details.

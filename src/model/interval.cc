@@ -85,7 +85,7 @@ IntervalCalibration LogRatioQuantiles(const std::vector<double>& truth,
   std::vector<double> pooled(truth.size());
   struct KindScores {
     std::vector<double> scores;
-    std::set<std::string> groups;
+    std::set<std::string> groups;  // empty when every row is its own group
   };
   std::map<std::string, KindScores> by_kind;
   for (size_t i = 0; i < truth.size(); ++i) {
@@ -93,7 +93,7 @@ IntervalCalibration LogRatioQuantiles(const std::vector<double>& truth,
                                    (std::max(predicted[i], 0.0) + c.epsilon)));
     KindScores& k = by_kind[kinds[i]];
     k.scores.push_back(pooled[i]);
-    k.groups.insert(groups.empty() ? std::to_string(i) : groups[i]);
+    if (!groups.empty()) k.groups.insert(groups[i]);
   }
   c.scale = ConformalQuantile(std::move(pooled), level);
   // The fewest rows whose conformal rank ceil((n + 1) · level) is within n,
@@ -112,7 +112,8 @@ IntervalCalibration LogRatioQuantiles(const std::vector<double>& truth,
       // quantile is the narrower, it is pulled up towards the pooled one as
       // if the pooled one were `fewest` more groups; never down, since a
       // kind whose errors are larger (short Jobs) needs its own width.
-      const double m = static_cast<double>(k.groups.size());
+      const double m =
+          static_cast<double>(groups.empty() ? rows : k.groups.size());
       const double prior = static_cast<double>(fewest);
       c.scale_by_kind[kind] =
           std::max(own, (m * own + prior * c.scale) / (m + prior));
